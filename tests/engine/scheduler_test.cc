@@ -1,0 +1,156 @@
+#include "engine/scheduler.h"
+
+#include <deque>
+#include <memory>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace gemma::engine {
+namespace {
+
+// A waiting queue of prepared sequences.
+class FakeSource : public AdmissionSource {
+ public:
+  SchedState* Add(int prompt_len, int first_token = 100) {
+    auto s = std::make_unique<SchedState>();
+    for (int i = 0; i < prompt_len; ++i) s->tokens.push_back(first_token + i);
+    queue_.push_back(s.get());
+    owned_.push_back(std::move(s));
+    return owned_.back().get();
+  }
+  SchedState* Peek() override {
+    return queue_.empty() ? nullptr : queue_.front();
+  }
+  void Pop() override { queue_.pop_front(); }
+  size_t size() const { return queue_.size(); }
+
+ private:
+  std::deque<SchedState*> queue_;
+  std::vector<std::unique_ptr<SchedState>> owned_;
+};
+
+// Runs the plan as the engine would: advance, then "sample" one token for
+// every item that wants logits.
+void Execute(Scheduler& sched, const StepPlan& plan, int32_t next = 7) {
+  for (const StepItem& item : plan.items) {
+    sched.Advance(item);
+    if (item.wants_logits) item.seq->tokens.push_back(next);
+  }
+}
+
+TEST(SchedulerTest, ChunksLongPromptsUnderTheTokenBudget) {
+  BlockManager bm(64, 4, true);
+  Scheduler sched({/*max_batch_tokens=*/8, /*min_prefill_tokens=*/2,
+                   /*max_running=*/8},
+                  &bm);
+  FakeSource src;
+  SchedState* a = src.Add(3);
+  SchedState* b = src.Add(20);
+  StepPlan p1 = sched.Plan(src);
+  ASSERT_EQ(p1.items.size(), 2u);
+  EXPECT_EQ(p1.items[0].count, 3);
+  EXPECT_TRUE(p1.items[0].wants_logits);
+  EXPECT_EQ(p1.items[1].count, 5);
+  EXPECT_FALSE(p1.items[1].wants_logits);
+  EXPECT_EQ(p1.num_tokens, 8);
+  Execute(sched, p1);
+  // a decodes 1 token; b continues with 7.
+  StepPlan p2 = sched.Plan(src);
+  ASSERT_EQ(p2.items.size(), 2u);
+  EXPECT_EQ(p2.items[0].seq, a);
+  EXPECT_EQ(p2.items[0].count, 1);
+  EXPECT_EQ(p2.items[1].seq, b);
+  EXPECT_EQ(p2.items[1].start, 5);
+  EXPECT_EQ(p2.items[1].count, 7);
+  Execute(sched, p2);
+  Execute(sched, sched.Plan(src));  // b: 12..19, 8 left -> 7 (a decodes).
+  StepPlan p4 = sched.Plan(src);
+  ASSERT_EQ(p4.items.size(), 2u);
+  EXPECT_EQ(p4.items[1].count, 1);
+  EXPECT_TRUE(p4.items[1].wants_logits);
+  Execute(sched, p4);
+  EXPECT_TRUE(b->decoding());
+  sched.Finish(a);
+  sched.Finish(b);
+  EXPECT_EQ(bm.num_used_blocks(), 0);
+}
+
+TEST(SchedulerTest, RespectsMaxRunning) {
+  BlockManager bm(64, 4, true);
+  Scheduler sched({64, 2, /*max_running=*/2}, &bm);
+  FakeSource src;
+  src.Add(2);
+  src.Add(2);
+  src.Add(2);
+  StepPlan p = sched.Plan(src);
+  EXPECT_EQ(p.items.size(), 2u);
+  EXPECT_EQ(src.size(), 1u);
+  EXPECT_EQ(sched.running().size(), 2u);
+}
+
+TEST(SchedulerTest, WaitsWhenThePoolIsFull) {
+  BlockManager bm(4, 4, true);
+  Scheduler sched({64, 2, 8}, &bm);
+  FakeSource src;
+  src.Add(12);  // 3 blocks.
+  src.Add(8);   // 2 blocks: does not fit yet.
+  StepPlan p = sched.Plan(src);
+  EXPECT_EQ(p.items.size(), 1u);
+  EXPECT_EQ(src.size(), 1u);
+  EXPECT_EQ(bm.num_used_blocks(), 3);
+}
+
+TEST(SchedulerTest, PreemptsTheNewestWhenDecodeRunsDry) {
+  BlockManager bm(3, 2, /*enable_prefix_cache=*/false);
+  Scheduler sched({64, 2, 8}, &bm);
+  FakeSource src;
+  SchedState* a = src.Add(2);  // 1 block each.
+  SchedState* b = src.Add(2);
+  Execute(sched, sched.Plan(src));  // Both prefilled, one token each.
+  EXPECT_EQ(bm.num_used_blocks(), 2);
+  // Position 2 needs a new block for each: only one left -> b preempted.
+  StepPlan p = sched.Plan(src);
+  ASSERT_EQ(p.preempted.size(), 1u);
+  EXPECT_EQ(p.preempted[0], b);
+  ASSERT_EQ(p.items.size(), 1u);
+  EXPECT_EQ(p.items[0].seq, a);
+  EXPECT_EQ(b->num_computed, 0);
+  EXPECT_EQ(b->tokens.size(), 3u);  // Keeps its generated token.
+  EXPECT_EQ(sched.preemptions_total(), 1);
+  Execute(sched, p);
+  sched.Finish(a);
+  // b resumes: recomputes all 3 known tokens.
+  StepPlan r = sched.Plan(src);
+  ASSERT_EQ(r.items.size(), 1u);
+  EXPECT_EQ(r.items[0].seq, b);
+  EXPECT_EQ(r.items[0].start, 0);
+  EXPECT_EQ(r.items[0].count, 3);
+  EXPECT_TRUE(r.items[0].wants_logits);
+  sched.Finish(b);
+  EXPECT_EQ(bm.num_used_blocks(), 0);
+}
+
+TEST(SchedulerTest, SecondIdenticalPromptUsesThePrefixCache) {
+  BlockManager bm(16, 4, true);
+  Scheduler sched({64, 2, 8}, &bm);
+  FakeSource src;
+  SchedState* a = src.Add(10);
+  Execute(sched, sched.Plan(src));
+  EXPECT_EQ(a->num_computed, 10);
+  SchedState* b = src.Add(10);
+  StepPlan p = sched.Plan(src);
+  EXPECT_EQ(b->num_cached, 8);
+  ASSERT_EQ(p.items.size(), 2u);
+  EXPECT_EQ(p.items[1].seq, b);
+  EXPECT_EQ(p.items[1].start, 8);
+  EXPECT_EQ(p.items[1].count, 2);
+  EXPECT_EQ(bm.prefix_hits(), 2);
+  EXPECT_EQ(b->table.blocks()[0], a->table.blocks()[0]);
+  sched.Finish(a);
+  sched.Finish(b);
+  EXPECT_EQ(bm.num_used_blocks(), 0);
+}
+
+}  // namespace
+}  // namespace gemma::engine
