@@ -1,0 +1,59 @@
+#include "model/sampling/contrastive.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "base/logging.h"
+#include "model/sampling/distribution.h"
+
+namespace gemma::model {
+
+ContrastiveCandidates ContrastiveTopK(absl::Span<const float> logits,
+                                      float temperature, int k) {
+  std::vector<float> probs;
+  Softmax(logits, temperature, &probs);
+  ContrastiveCandidates c;
+  c.tokens = TopIndices(probs, k);
+  for (int32_t t : c.tokens) c.probs.push_back(probs[t]);
+  return c;
+}
+
+float CosineSimilarity(absl::Span<const float> a, absl::Span<const float> b) {
+  CHECK_EQ(a.size(), b.size());
+  double dot = 0, na = 0, nb = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    dot += static_cast<double>(a[i]) * b[i];
+    na += static_cast<double>(a[i]) * a[i];
+    nb += static_cast<double>(b[i]) * b[i];
+  }
+  if (na == 0 || nb == 0) return 0.0f;
+  return static_cast<float>(dot / (std::sqrt(na) * std::sqrt(nb)));
+}
+
+std::vector<float> ContrastiveScores(absl::Span<const float> probs,
+                                     absl::Span<const float> candidate_hidden,
+                                     absl::Span<const float> previous_hidden,
+                                     int hidden_dim, float alpha) {
+  CHECK_GT(hidden_dim, 0);
+  CHECK_EQ(candidate_hidden.size(), probs.size() * hidden_dim);
+  CHECK_EQ(previous_hidden.size() % hidden_dim, 0u);
+  const size_t num_prev = previous_hidden.size() / hidden_dim;
+  std::vector<float> scores(probs.size());
+  for (size_t c = 0; c < probs.size(); ++c) {
+    absl::Span<const float> h =
+        candidate_hidden.subspan(c * hidden_dim, hidden_dim);
+    // Unwritten positions count as -1 in keras-hub, so -1 is the floor.
+    float max_sim = -1.0f;
+    for (size_t u = 0; u < num_prev; ++u) {
+      max_sim = std::max(
+          max_sim, CosineSimilarity(
+                       h, previous_hidden.subspan(u * hidden_dim, hidden_dim)));
+    }
+    scores[c] = (1.0f - alpha) * probs[c] - alpha * max_sim;
+  }
+  return scores;
+}
+
+int ContrastivePick(absl::Span<const float> scores) { return ArgMax(scores); }
+
+}  // namespace gemma::model

@@ -1,0 +1,47 @@
+// The scoring of keras-hub's ContrastiveSampler (spec §5.5, "Contrastive
+// details") as pure functions the engine calls once per decoding step.
+//
+// Per step the engine:
+//  1. takes the top-k candidates of softmax(logits / T) (ContrastiveTopK);
+//  2. runs one model step per candidate, getting its next logits and its
+//     final-norm hidden state h_cand;
+//  3. scores each candidate:
+//       score = (1 - alpha) * p_cand - alpha * max_u cos(h_cand, h_u)
+//     over the hidden states h_u of every earlier position (prompt included);
+//  4. keeps the argmax (ties: the more probable candidate, i.e. the lower
+//     candidate index), with its cache, logits and hidden state.
+// Thread-safety: pure functions.
+#ifndef GEMMA_MODEL_SAMPLING_CONTRASTIVE_H_
+#define GEMMA_MODEL_SAMPLING_CONTRASTIVE_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/types/span.h"
+
+namespace gemma::model {
+
+struct ContrastiveCandidates {
+  std::vector<int32_t> tokens;  // Most probable first.
+  std::vector<float> probs;     // softmax(logits / T) of each token.
+};
+
+ContrastiveCandidates ContrastiveTopK(absl::Span<const float> logits,
+                                      float temperature, int k);
+
+// cos(a, b); 0 when either vector is zero.
+float CosineSimilarity(absl::Span<const float> a, absl::Span<const float> b);
+
+// Scores of the candidates. `candidate_hidden` holds probs.size() rows and
+// `previous_hidden` one or more rows, all of `hidden_dim` values.
+std::vector<float> ContrastiveScores(absl::Span<const float> probs,
+                                     absl::Span<const float> candidate_hidden,
+                                     absl::Span<const float> previous_hidden,
+                                     int hidden_dim, float alpha);
+
+// Index (into the candidates) of the best score, ties to the lowest.
+int ContrastivePick(absl::Span<const float> scores);
+
+}  // namespace gemma::model
+
+#endif  // GEMMA_MODEL_SAMPLING_CONTRASTIVE_H_
