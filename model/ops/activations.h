@@ -1,0 +1,22 @@
+// Element-wise activations of the text model (spec §2.1): tanh-approximated
+// GELU, the tanh soft cap, and a row softmax in float32.
+// Thread-safety: pure functions.
+#ifndef GEMMA_MODEL_OPS_ACTIVATIONS_H_
+#define GEMMA_MODEL_OPS_ACTIVATIONS_H_
+
+#include <cstddef>
+
+namespace gemma::model::ops {
+
+// gelu(x) = 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), in place.
+void GeluTanh(float* x, size_t n);
+
+// x = cap·tanh(x / cap), in place. cap must be > 0.
+void SoftCap(float* x, size_t n, float cap);
+
+// Softmax over n values in place (max-subtracted, float32).
+void Softmax(float* x, int n);
+
+}  // namespace gemma::model::ops
+
+#endif  // GEMMA_MODEL_OPS_ACTIVATIONS_H_

@@ -1,0 +1,222 @@
+#include "model/ops/linear.h"
+
+#include <cstring>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "base/bfloat16.h"
+
+namespace gemma::model::ops {
+namespace {
+
+using dt = dnnl::memory::data_type;
+using tag = dnnl::memory::format_tag;
+
+constexpr int kExactRows = 32;  // Row counts below this get their own prim.
+constexpr int kMaxChunk = 512;  // Larger inputs run in chunks of this.
+constexpr int kPackRows = 32;   // Row count the packed layout is chosen at.
+
+dt ToDnnl(DType t) { return t == DType::kBF16 ? dt::bf16 : dt::f32; }
+
+}  // namespace
+
+bool Bf16MatmulSupported(const dnnl::engine& engine) {
+  try {
+    dnnl::memory::desc src({8, 64}, dt::bf16, tag::ab);
+    dnnl::memory::desc wei({64, 64}, dt::bf16, tag::any);
+    dnnl::memory::desc dst({8, 64}, dt::f32, tag::ab);
+    dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(src, wei, dst), engine);
+    return true;
+  } catch (const dnnl::error&) {
+    return false;
+  }
+}
+
+dnnl::primitive_attr PackedWeight::MakeAttr(int m) const {
+  dnnl::primitive_attr attr;
+  dnnl::post_ops po;
+  switch (epilogue_.kind) {
+    case Epilogue::Kind::kNone:
+      break;
+    case Epilogue::Kind::kGeluTanh:
+      po.append_eltwise(1.0f, dnnl::algorithm::eltwise_gelu_tanh, 0.0f, 0.0f);
+      break;
+    case Epilogue::Kind::kMultiply:
+      po.append_binary(dnnl::algorithm::binary_mul,
+                       dnnl::memory::desc({m, out_}, dt::f32, tag::ab));
+      break;
+    case Epilogue::Kind::kSoftCap: {
+      // c·tanh(x/c) as linear(1/c) then tanh with output scale c. (oneDNN
+      // 2.6's gemm:jit matmul miscomputes longer chains — a second
+      // eltwise_linear, or a second scaled tanh — so a second cap is left
+      // to the caller.)
+      const float c = epilogue_.cap;
+      po.append_eltwise(1.0f, dnnl::algorithm::eltwise_linear, 1.0f / c, 0.0f);
+      po.append_eltwise(c, dnnl::algorithm::eltwise_tanh, 0.0f, 0.0f);
+      break;
+    }
+  }
+  attr.set_post_ops(po);
+  return attr;
+}
+
+absl::StatusOr<std::unique_ptr<PackedWeight>> PackedWeight::Create(
+    const dnnl::engine& engine, const std::vector<TensorView>& parts,
+    WeightFormat format, Epilogue epilogue, std::string name) {
+  if (parts.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(name, ": no weight"));
+  }
+  int64_t in = -1, out = 0;
+  const DType src_type = parts[0].dtype;
+  for (const TensorView& p : parts) {
+    if (p.shape.size() != 2 || p.shape[0] <= 0 || p.shape[1] <= 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          name, ": weight must be a non-empty matrix [out, in], got ",
+          p.ShapeString()));
+    }
+    if (in >= 0 && p.shape[1] != in) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(name, ": fused weights disagree on the input width (",
+                       in, " vs ", p.shape[1], ")"));
+    }
+    if (p.dtype != src_type ||
+        (p.dtype != DType::kF32 && p.dtype != DType::kBF16)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          name, ": weights must be float32 or bfloat16 (and all the same)"));
+    }
+    in = p.shape[1];
+    out += p.shape[0];
+  }
+  if (format == WeightFormat::kBF16 && !Bf16MatmulSupported(engine)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        name,
+        ": this CPU's oneDNN has no bf16 matmul (needs AVX-512 bf16 or "
+        "AMX); use float32 compute"));
+  }
+  std::unique_ptr<PackedWeight> w(
+      new PackedWeight(static_cast<int>(in), static_cast<int>(out), format,
+                       epilogue, std::move(name)));
+  const dt act = format == WeightFormat::kBF16 ? dt::bf16 : dt::f32;
+  try {
+    dnnl::memory::desc src_md({kPackRows, in}, act, tag::ab);
+    dnnl::memory::desc wei_md({in, out}, act, tag::any);
+    dnnl::memory::desc dst_md({kPackRows, out}, dt::f32, tag::ab);
+    dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(src_md, wei_md, dst_md),
+                                    w->MakeAttr(kPackRows), engine);
+    w->packed_ = dnnl::memory(pd.weights_desc(), engine);
+
+    // Source: [out, in] row-major is the {in, out} matrix with tag ba.
+    std::vector<uint8_t> joined;
+    const void* src_data = parts[0].data;
+    if (parts.size() > 1) {
+      joined.resize(static_cast<size_t>(in) * out * DTypeSize(src_type));
+      size_t off = 0;
+      for (const TensorView& p : parts) {
+        std::memcpy(joined.data() + off, p.data, p.nbytes());
+        off += p.nbytes();
+      }
+      src_data = joined.data();
+    }
+    dnnl::memory::desc plain_md({in, out}, ToDnnl(src_type), tag::ba);
+    dnnl::memory plain(plain_md, engine, const_cast<void*>(src_data));
+    dnnl::stream stream(engine);
+    dnnl::reorder(plain, w->packed_).execute(stream, plain, w->packed_);
+    stream.wait();
+  } catch (const dnnl::error& e) {
+    return absl::InternalError(
+        absl::StrCat(w->name_, ": oneDNN could not pack the weight [", out,
+                     ", ", in, "]: ", e.what()));
+  }
+  return w;
+}
+
+MatmulRunner::MatmulRunner(const dnnl::engine& engine)
+    : engine_(engine), stream_(engine_) {}
+
+absl::StatusOr<MatmulRunner::Prim*> MatmulRunner::GetPrim(const PackedWeight& w,
+                                                          int m) {
+  const auto key = std::make_pair(&w, m);
+  auto it = prims_.find(key);
+  if (it != prims_.end()) return &it->second;
+  const dt act = w.format() == WeightFormat::kBF16 ? dt::bf16 : dt::f32;
+  try {
+    dnnl::memory::desc src_md({m, w.in_dim()}, act, tag::ab);
+    dnnl::memory::desc dst_md({m, w.out_dim()}, dt::f32, tag::ab);
+    dnnl::matmul::primitive_desc pd(
+        dnnl::matmul::desc(src_md, w.memory().get_desc(), dst_md),
+        w.MakeAttr(m), engine_);
+    Prim p;
+    p.matmul = dnnl::matmul(pd);
+    p.src = dnnl::memory(src_md, engine_, DNNL_MEMORY_NONE);
+    p.dst = dnnl::memory(dst_md, engine_, DNNL_MEMORY_NONE);
+    if (w.epilogue().kind == Epilogue::Kind::kMultiply) {
+      p.aux = dnnl::memory(dst_md, engine_, DNNL_MEMORY_NONE);
+      p.args.emplace(DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, p.aux);
+    }
+    p.args.emplace(DNNL_ARG_SRC, p.src);
+    p.args.emplace(DNNL_ARG_WEIGHTS, w.memory());
+    p.args.emplace(DNNL_ARG_DST, p.dst);
+    return &prims_.emplace(key, std::move(p)).first->second;
+  } catch (const dnnl::error& e) {
+    return absl::InternalError(absl::StrCat(w.name(),
+                                            ": oneDNN could not create a "
+                                            "matmul for ",
+                                            m, " rows: ", e.what()));
+  }
+}
+
+absl::Status MatmulRunner::RunChunk(const PackedWeight& w, const float* x,
+                                    int m, float* y, const float* aux) {
+  auto prim_or = GetPrim(w, m);
+  if (!prim_or.ok()) return prim_or.status();
+  Prim* p = *prim_or;
+  void* src = const_cast<float*>(x);
+  if (w.format() == WeightFormat::kBF16) {
+    const size_t n = static_cast<size_t>(m) * w.in_dim();
+    if (bf16_scratch_.size() < n) bf16_scratch_.resize(n);
+    uint16_t* b = bf16_scratch_.data();
+    for (size_t i = 0; i < n; ++i) b[i] = FloatToBf16(x[i]);
+    src = b;
+  }
+  try {
+    p->src.set_data_handle(src);
+    p->dst.set_data_handle(y);
+    if (w.epilogue().kind == Epilogue::Kind::kMultiply) {
+      p->aux.set_data_handle(const_cast<float*>(aux));
+    }
+    p->matmul.execute(stream_, p->args);
+    stream_.wait();
+  } catch (const dnnl::error& e) {
+    return absl::InternalError(
+        absl::StrCat(w.name(), ": oneDNN matmul failed: ", e.what()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status MatmulRunner::Run(const PackedWeight& w, const float* x, int m,
+                               float* y, const float* aux) {
+  if (m < 0) return absl::InvalidArgumentError("negative row count");
+  if (w.epilogue().kind == Epilogue::Kind::kMultiply && aux == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(w.name(), ": the multiply epilogue needs aux"));
+  }
+  int done = 0;
+  while (done < m) {
+    const int left = m - done;
+    int rows;
+    if (left < kExactRows) {
+      rows = left;
+    } else {
+      rows = left >= kMaxChunk ? kMaxChunk : left / kExactRows * kExactRows;
+    }
+    const size_t xo = static_cast<size_t>(done) * w.in_dim();
+    const size_t yo = static_cast<size_t>(done) * w.out_dim();
+    absl::Status s =
+        RunChunk(w, x + xo, rows, y + yo, aux == nullptr ? nullptr : aux + yo);
+    if (!s.ok()) return s;
+    done += rows;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace gemma::model::ops

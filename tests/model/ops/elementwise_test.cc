@@ -1,0 +1,175 @@
+// RMSNorm, activations, RoPE and MoE routing against scalar double
+// references on fresh random inputs.
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <random>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "model/ops/activations.h"
+#include "model/ops/moe_routing.h"
+#include "model/ops/rms_norm.h"
+#include "model/ops/rope.h"
+
+namespace gemma::model::ops {
+namespace {
+
+std::vector<float> Random(size_t n, std::mt19937* rng, float scale = 1.0f) {
+  std::normal_distribution<float> dist(0.0f, scale);
+  std::vector<float> v(n);
+  for (float& x : v) x = dist(*rng);
+  return v;
+}
+
+TEST(RmsNormTest, WithAndWithoutScale) {
+  std::mt19937 rng(1);
+  const int rows = 5, dim = 33;
+  auto x = Random(rows * dim, &rng, 3.0f);
+  auto w = Random(dim, &rng);
+  std::vector<float> y(x.size()), z(x.size());
+  RmsNorm(x.data(), rows, dim, w.data(), 1e-6f, y.data());
+  RmsNorm(x.data(), rows, dim, nullptr, 1e-6f, z.data());
+  for (int r = 0; r < rows; ++r) {
+    double ms = 0;
+    for (int i = 0; i < dim; ++i) ms += double{x[r * dim + i]} * x[r * dim + i];
+    ms /= dim;
+    const double inv = 1.0 / std::sqrt(ms + 1e-6);
+    for (int i = 0; i < dim; ++i) {
+      const double n = x[r * dim + i] * inv;
+      EXPECT_NEAR(y[r * dim + i], n * w[i], 1e-5 * (1 + std::fabs(n * w[i])));
+      EXPECT_NEAR(z[r * dim + i], n, 1e-5 * (1 + std::fabs(n)));
+    }
+  }
+  // In place gives the same result.
+  RmsNorm(x.data(), rows, dim, w.data(), 1e-6f, x.data());
+  EXPECT_EQ(x, y);
+}
+
+TEST(RmsNormTest, EpsilonInsideTheRoot) {
+  std::vector<float> x(4, 0.0f), y(4, 1.0f);
+  RmsNorm(x.data(), 1, 4, nullptr, 1e-6f, y.data());
+  for (float v : y) EXPECT_EQ(v, 0.0f);  // No division by zero.
+}
+
+TEST(ActivationsTest, GeluSoftCapSoftmax) {
+  std::mt19937 rng(2);
+  auto x = Random(1000, &rng, 4.0f);
+  auto g = x, c = x;
+  GeluTanh(g.data(), g.size());
+  SoftCap(c.data(), c.size(), 3.0f);
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double v = x[i];
+    const double ref =
+        0.5 * v *
+        (1 + std::tanh(0.7978845608028654 * (v + 0.044715 * v * v * v)));
+    EXPECT_NEAR(g[i], ref, 1e-5 * (1 + std::fabs(ref)));
+    EXPECT_NEAR(c[i], 3.0 * std::tanh(v / 3.0), 1e-6 * 3);
+  }
+  auto s = Random(77, &rng, 10.0f);
+  auto ref = s;
+  Softmax(s.data(), s.size());
+  double mx = *std::max_element(ref.begin(), ref.end()), sum = 0;
+  for (float v : ref) sum += std::exp(v - mx);
+  for (size_t i = 0; i < s.size(); ++i) {
+    EXPECT_NEAR(s[i], std::exp(ref[i] - mx) / sum, 1e-6);
+  }
+}
+
+// keras-hub's formulation of partial RoPE: gather the rotated halves, rotate
+// that r-vector with pairs (i, i + r/2) and frequency denominator D, scatter.
+std::vector<double> RopeReference(const std::vector<float>& x, int D, int r,
+                                  float base, int pos) {
+  std::vector<double> out(x.begin(), x.end());
+  const int half = r / 2;
+  for (int i = 0; i < half; ++i) {
+    const float w = std::pow(base, -(static_cast<float>(2 * i) / D));
+    const double th = static_cast<float>(static_cast<float>(pos) * w);
+    const double a = x[i], b = x[D / 2 + i];
+    out[i] = a * std::cos(th) - b * std::sin(th);
+    out[D / 2 + i] = b * std::cos(th) + a * std::sin(th);
+  }
+  return out;
+}
+
+TEST(RopeTest, FullAndProportional) {
+  std::mt19937 rng(3);
+  for (auto [D, r, base] : {std::tuple<int, int, float>{16, 16, 1e4f},
+                            {32, 8, 1e6f},
+                            {512, 128, 1e6f},
+                            {256, 256, 1e4f}}) {
+    const int heads = 3;
+    std::vector<int> pos = {0, 1, 7, 300, 4097};
+    RopeTable table;
+    table.Compute({D, r, base, 1.0f}, pos.data(), pos.size());
+    for (size_t t = 0; t < pos.size(); ++t) {
+      auto x = Random(heads * D, &rng);
+      auto y = x;
+      table.Apply(y.data(), t, heads);
+      for (int h = 0; h < heads; ++h) {
+        std::vector<float> head(x.begin() + h * D, x.begin() + (h + 1) * D);
+        auto ref = RopeReference(head, D, r, base, pos[t]);
+        for (int i = 0; i < D; ++i) {
+          ASSERT_NEAR(y[h * D + i], ref[i], 2e-6) << D << " " << pos[t];
+        }
+        // Dimensions outside the rotated pairs pass through bit-exactly.
+        for (int i = r / 2; i < D / 2; ++i) {
+          ASSERT_EQ(y[h * D + i], head[i]);
+          ASSERT_EQ(y[h * D + D / 2 + i], head[D / 2 + i]);
+        }
+      }
+    }
+  }
+}
+
+TEST(RopeTest, ScalingDividesFrequencies) {
+  auto w1 = RopeInverseFrequencies({16, 16, 1e4f, 1.0f});
+  auto w8 = RopeInverseFrequencies({16, 16, 1e4f, 8.0f});
+  ASSERT_EQ(w1.size(), 8u);
+  EXPECT_EQ(w1[0], 1.0f);
+  for (int i = 0; i < 8; ++i) EXPECT_FLOAT_EQ(w8[i], w1[i] / 8.0f);
+}
+
+TEST(MoeRoutingTest, SoftmaxTopKRenormaliseScale) {
+  std::mt19937 rng(4);
+  const int rows = 20, E = 16, k = 4;
+  auto logits = Random(rows * E, &rng, 2.0f);
+  auto scale = Random(E, &rng);
+  auto ref_logits = logits;
+  std::vector<int> ids(rows * k);
+  std::vector<float> w(rows * k);
+  RouteExperts(logits.data(), rows, E, k, scale.data(), ids.data(), w.data());
+  for (int r = 0; r < rows; ++r) {
+    std::vector<double> p(E);
+    double mx = -1e30, sum = 0;
+    for (int e = 0; e < E; ++e)
+      mx = std::max<double>(mx, ref_logits[r * E + e]);
+    for (int e = 0; e < E; ++e)
+      sum += p[e] = std::exp(ref_logits[r * E + e] - mx);
+    for (double& v : p) v /= sum;
+    std::vector<int> order(E);
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](int a, int b) { return p[a] > p[b]; });
+    double top = 0;
+    for (int j = 0; j < k; ++j) top += p[order[j]];
+    for (int j = 0; j < k; ++j) {
+      EXPECT_EQ(ids[r * k + j], order[j]);
+      EXPECT_NEAR(w[r * k + j], p[order[j]] / top * scale[order[j]], 1e-5);
+    }
+  }
+}
+
+TEST(MoeRoutingTest, TiesGoToTheLowerIndex) {
+  std::vector<float> logits = {1.0f, 3.0f, 3.0f, 0.0f, 3.0f};
+  std::vector<int> ids(2);
+  std::vector<float> w(2);
+  RouteExperts(logits.data(), 1, 5, 2, nullptr, ids.data(), w.data());
+  EXPECT_EQ(ids[0], 1);
+  EXPECT_EQ(ids[1], 2);
+  EXPECT_FLOAT_EQ(w[0], 0.5f);
+  EXPECT_FLOAT_EQ(w[1], 0.5f);
+}
+
+}  // namespace
+}  // namespace gemma::model::ops

@@ -1,0 +1,216 @@
+// PackedWeight + MatmulRunner (oneDNN matmul with packed weights) against a
+// double-precision scalar reference on fresh random inputs.
+#include "model/ops/linear.h"
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "base/bfloat16.h"
+#include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
+
+namespace gemma::model::ops {
+namespace {
+
+using ::gemma::testing::StatusIs;
+
+std::vector<float> Random(size_t n, std::mt19937* rng, float scale = 1.0f) {
+  std::normal_distribution<float> dist(0.0f, scale);
+  std::vector<float> v(n);
+  for (float& x : v) x = dist(*rng);
+  return v;
+}
+
+TensorView View(const std::vector<float>& w, int64_t out, int64_t in) {
+  TensorView v;
+  v.dtype = DType::kF32;
+  v.shape = {out, in};
+  v.data = w.data();
+  return v;
+}
+
+// y = x · Wᵀ in double.
+std::vector<double> Reference(const std::vector<float>& x,
+                              const std::vector<float>& w, int m, int in,
+                              int out) {
+  std::vector<double> y(static_cast<size_t>(m) * out);
+  for (int i = 0; i < m; ++i) {
+    for (int o = 0; o < out; ++o) {
+      double s = 0;
+      for (int k = 0; k < in; ++k) {
+        s += static_cast<double>(x[i * in + k]) * w[o * in + k];
+      }
+      y[i * out + o] = s;
+    }
+  }
+  return y;
+}
+
+struct Env {
+  dnnl::engine engine{dnnl::engine::kind::cpu, 0};
+  MatmulRunner runner{engine};
+};
+
+double Gelu(double v) {
+  return 0.5 * v *
+         (1 + std::tanh(0.7978845608028654 * (v + 0.044715 * v * v * v)));
+}
+
+class LinearRowsTest : public ::testing::TestWithParam<int> {};
+
+TEST_P(LinearRowsTest, F32MatchesReferenceForEveryRowBucket) {
+  const int m = GetParam(), in = 40, out = 72;
+  std::mt19937 rng(m);
+  auto w = Random(static_cast<size_t>(out) * in, &rng);
+  auto x = Random(static_cast<size_t>(m) * in, &rng);
+  Env env;
+  ASSERT_OK_AND_ASSIGN(
+      auto lin,
+      PackedWeight::Create(env.engine, {View(w, out, in)}, WeightFormat::kF32,
+                           Epilogue::None(), "test"));
+  EXPECT_EQ(lin->in_dim(), in);
+  EXPECT_EQ(lin->out_dim(), out);
+  std::vector<float> y(static_cast<size_t>(m) * out, -7.0f);
+  ASSERT_OK(env.runner.Run(*lin, x.data(), m, y.data()));
+  auto ref = Reference(x, w, m, in, out);
+  // float32 accumulation over 40 products of N(0,1) values: error ~1e-6.
+  for (size_t i = 0; i < y.size(); ++i) ASSERT_NEAR(y[i], ref[i], 1e-4) << i;
+  // Second call reuses the cached primitive and must give the same bits.
+  std::vector<float> y2(y.size());
+  const size_t prims = env.runner.num_primitives();
+  ASSERT_OK(env.runner.Run(*lin, x.data(), m, y2.data()));
+  EXPECT_EQ(y, y2);
+  EXPECT_EQ(env.runner.num_primitives(), prims);
+}
+
+INSTANTIATE_TEST_SUITE_P(Rows, LinearRowsTest,
+                         ::testing::Values(1, 2, 7, 31, 32, 33, 95, 512, 600,
+                                           1100));
+
+TEST(LinearTest, FusedPartsStackAlongOutput) {
+  const int m = 5, in = 24;
+  std::mt19937 rng(1);
+  auto a = Random(16 * in, &rng), b = Random(8 * in, &rng);
+  auto x = Random(m * in, &rng);
+  Env env;
+  ASSERT_OK_AND_ASSIGN(
+      auto lin,
+      PackedWeight::Create(env.engine, {View(a, 16, in), View(b, 8, in)},
+                           WeightFormat::kF32, Epilogue::None(), "qkv"));
+  std::vector<float> y(m * 24);
+  ASSERT_OK(env.runner.Run(*lin, x.data(), m, y.data()));
+  auto ra = Reference(x, a, m, in, 16), rb = Reference(x, b, m, in, 8);
+  for (int i = 0; i < m; ++i) {
+    for (int o = 0; o < 16; ++o)
+      EXPECT_NEAR(y[i * 24 + o], ra[i * 16 + o], 1e-4);
+    for (int o = 0; o < 8; ++o) {
+      EXPECT_NEAR(y[i * 24 + 16 + o], rb[i * 8 + o], 1e-4);
+    }
+  }
+}
+
+TEST(LinearTest, Epilogues) {
+  const int m = 37, in = 32, out = 48;
+  std::mt19937 rng(2);
+  auto w = Random(out * in, &rng, 0.3f);
+  auto x = Random(m * in, &rng);
+  auto aux = Random(m * out, &rng);
+  auto ref = Reference(x, w, m, in, out);
+  Env env;
+  std::vector<float> y(m * out);
+
+  ASSERT_OK_AND_ASSIGN(
+      auto gelu,
+      PackedWeight::Create(env.engine, {View(w, out, in)}, WeightFormat::kF32,
+                           Epilogue::GeluTanh(), "g"));
+  ASSERT_OK(env.runner.Run(*gelu, x.data(), m, y.data()));
+  for (size_t i = 0; i < y.size(); ++i) ASSERT_NEAR(y[i], Gelu(ref[i]), 1e-4);
+
+  ASSERT_OK_AND_ASSIGN(
+      auto mul,
+      PackedWeight::Create(env.engine, {View(w, out, in)}, WeightFormat::kF32,
+                           Epilogue::Multiply(), "u"));
+  EXPECT_THAT(env.runner.Run(*mul, x.data(), m, y.data()),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  ASSERT_OK(env.runner.Run(*mul, x.data(), m, y.data(), aux.data()));
+  for (size_t i = 0; i < y.size(); ++i)
+    ASSERT_NEAR(y[i], ref[i] * aux[i], 1e-4);
+
+  ASSERT_OK_AND_ASSIGN(
+      auto cap,
+      PackedWeight::Create(env.engine, {View(w, out, in)}, WeightFormat::kF32,
+                           Epilogue::SoftCap(2.0f), "c"));
+  ASSERT_OK(env.runner.Run(*cap, x.data(), m, y.data()));
+  for (size_t i = 0; i < y.size(); ++i) {
+    ASSERT_NEAR(y[i], 2.0 * std::tanh(ref[i] / 2.0), 1e-5);
+  }
+}
+
+TEST(LinearTest, Bf16SourceUpcastExactlyIntoF32) {
+  const int m = 3, in = 20, out = 12;
+  std::mt19937 rng(3);
+  auto wf = Random(out * in, &rng);
+  std::vector<uint16_t> wb(wf.size());
+  for (size_t i = 0; i < wf.size(); ++i) {
+    wb[i] = FloatToBf16(wf[i]);
+    wf[i] = Bf16ToFloat(wb[i]);
+  }
+  auto x = Random(m * in, &rng);
+  TensorView v;
+  v.dtype = DType::kBF16;
+  v.shape = {out, in};
+  v.data = wb.data();
+  Env env;
+  ASSERT_OK_AND_ASSIGN(auto lin,
+                       PackedWeight::Create(env.engine, {v}, WeightFormat::kF32,
+                                            Epilogue::None(), "b"));
+  std::vector<float> y(m * out);
+  ASSERT_OK(env.runner.Run(*lin, x.data(), m, y.data()));
+  auto ref = Reference(x, wf, m, in, out);
+  for (size_t i = 0; i < y.size(); ++i) ASSERT_NEAR(y[i], ref[i], 1e-4);
+}
+
+TEST(LinearTest, Bf16WeightsAndActivations) {
+  Env env;
+  const int m = 9, in = 64, out = 96;
+  std::mt19937 rng(4);
+  auto w = Random(out * in, &rng), x = Random(m * in, &rng);
+  auto created =
+      PackedWeight::Create(env.engine, {View(w, out, in)}, WeightFormat::kBF16,
+                           Epilogue::None(), "bf16");
+  if (!Bf16MatmulSupported(env.engine)) {
+    EXPECT_THAT(created, StatusIs(absl::StatusCode::kFailedPrecondition,
+                                  "no bf16 matmul"));
+    GTEST_SKIP() << "this CPU's oneDNN has no bf16 matmul";
+  }
+  ASSERT_OK(created.status());
+  std::vector<float> y(m * out);
+  ASSERT_OK(env.runner.Run(**created, x.data(), m, y.data()));
+  // The reference rounds both operands to bf16 first; accumulation is f32.
+  std::vector<float> wr(w.size()), xr(x.size());
+  for (size_t i = 0; i < w.size(); ++i) wr[i] = Bf16ToFloat(FloatToBf16(w[i]));
+  for (size_t i = 0; i < x.size(); ++i) xr[i] = Bf16ToFloat(FloatToBf16(x[i]));
+  auto ref = Reference(xr, wr, m, in, out);
+  for (size_t i = 0; i < y.size(); ++i) ASSERT_NEAR(y[i], ref[i], 1e-3);
+}
+
+TEST(LinearTest, RejectsBadWeights) {
+  Env env;
+  std::vector<float> a(6 * 4), b(6 * 5);
+  EXPECT_THAT(
+      PackedWeight::Create(env.engine, {View(a, 6, 4), View(b, 6, 5)},
+                           WeightFormat::kF32, Epilogue::None(), "fused"),
+      StatusIs(absl::StatusCode::kInvalidArgument, "fused"));
+  TensorView v = View(a, 6, 4);
+  v.shape = {24};
+  EXPECT_THAT(PackedWeight::Create(env.engine, {v}, WeightFormat::kF32,
+                                   Epilogue::None(), "flat"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "[out, in]"));
+  EXPECT_THAT(PackedWeight::Create(env.engine, {}, WeightFormat::kF32,
+                                   Epilogue::None(), "none"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+}  // namespace
+}  // namespace gemma::model::ops
