@@ -1,0 +1,385 @@
+// Hugging Face config.json <-> ModelConfig (spec §1.2, multimodal §2.1/§4.1).
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "base/logging.h"
+#include "base/status_macros.h"
+#include "model/checkpoint/config_io.h"
+
+namespace gemma::model {
+namespace {
+
+using json_util::Json;
+using json_util::Reader;
+
+absl::Status ParseLayerTypes(const Reader& r, TextConfig& t) {
+  if (r.Has("layer_types") && !r.IsNull("layer_types")) {
+    const Json& lt = r.json().at("layer_types");
+    if (!lt.is_array()) return r.TypeError("layer_types", "a list");
+    t.layer_types.clear();
+    for (const Json& e : lt) {
+      const std::string s = e.is_string() ? e.get<std::string>() : "";
+      if (s == "full_attention") {
+        t.layer_types.push_back(LayerType::kGlobal);
+      } else if (s == "sliding_attention") {
+        t.layer_types.push_back(LayerType::kSliding);
+      } else {
+        return absl::InvalidArgumentError(
+            absl::StrCat(r.source(), ": unknown layer type ", e.dump(),
+                         " (expected full_attention or sliding_attention)"));
+      }
+    }
+    return absl::OkStatus();
+  }
+  int pattern = 6;
+  for (const char* key :
+       {"sliding_window_pattern", "_sliding_window_pattern"}) {
+    GEMMA_ASSIGN_OR_RETURN(auto p, r.Int(key));
+    if (p.has_value()) pattern = *p;
+  }
+  if (pattern <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(r.source(), ": sliding_window_pattern must be positive"));
+  }
+  FillLayerTypes(t, pattern, /*force_last_global=*/true);
+  return absl::OkStatus();
+}
+
+absl::Status ParseRope(const Reader& r, TextConfig& t) {
+  GEMMA_ASSIGN_OR_RETURN(auto theta, r.Number("rope_theta"));
+  t.global_rope_base = theta ? static_cast<float>(*theta) : 1e6f;
+  t.local_rope_base = theta ? static_cast<float>(*theta) : 1e4f;
+  t.global_partial_rotary_factor = 0.25f;
+  GEMMA_ASSIGN_OR_RETURN(const Json* rope, r.Object("rope_parameters"));
+  if (rope == nullptr) return absl::OkStatus();
+  Reader rr(*rope, r.source() + " rope_parameters");
+  GEMMA_ASSIGN_OR_RETURN(const Json* full, rr.Object("full_attention"));
+  if (full != nullptr) {
+    Reader f(*full, r.source() + " rope_parameters.full_attention");
+    GEMMA_JSON_FLOAT(f, "rope_theta", t.global_rope_base, t.global_rope_base);
+    GEMMA_JSON_FLOAT(f, "partial_rotary_factor", t.global_partial_rotary_factor,
+                     0.25f);
+    GEMMA_JSON_FLOAT(f, "factor", t.global_rope_scaling, 1.0f);
+  }
+  GEMMA_ASSIGN_OR_RETURN(const Json* sliding, rr.Object("sliding_attention"));
+  if (sliding != nullptr) {
+    Reader s(*sliding, r.source() + " rope_parameters.sliding_attention");
+    GEMMA_JSON_FLOAT(s, "rope_theta", t.local_rope_base, t.local_rope_base);
+    GEMMA_JSON_FLOAT(s, "factor", t.local_rope_scaling, 1.0f);
+  }
+  if (t.global_rope_scaling != 1.0f || t.local_rope_scaling != 1.0f) {
+    LOG(WARNING) << r.source()
+                 << ": rope_parameters has a scaling factor; applied as "
+                    "Hugging Face does (keras-hub ignores it)";
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<TextConfig> ParseHfText(const Reader& r) {
+  TextConfig t;
+  GEMMA_JSON_INT(r, "vocab_size", t.vocab_size, 262144);
+  GEMMA_JSON_INT(r, "hidden_size", t.hidden_dim, 2304);
+  GEMMA_JSON_INT(r, "intermediate_size", t.intermediate_dim, 9216);
+  GEMMA_JSON_INT(r, "num_hidden_layers", t.num_layers, 30);
+  GEMMA_JSON_INT(r, "num_attention_heads", t.num_query_heads, 8);
+  GEMMA_JSON_INT(r, "num_key_value_heads", t.num_kv_heads, 4);
+  GEMMA_JSON_INT(r, "head_dim", t.head_dim, 256);
+  // global_head_dim / num_global_key_value_heads: plain keys, or inside the
+  // newer per_layer_config map (directly or under "full_attention").
+  std::optional<int> ghd, ngkv;
+  {
+    GEMMA_ASSIGN_OR_RETURN(ghd, r.Int("global_head_dim"));
+    GEMMA_ASSIGN_OR_RETURN(ngkv, r.Int("num_global_key_value_heads"));
+    GEMMA_ASSIGN_OR_RETURN(const Json* plc, r.Object("per_layer_config"));
+    if (plc != nullptr) {
+      std::vector<Reader> readers{
+          Reader(*plc, r.source() + " per_layer_config")};
+      if (plc->contains("full_attention") &&
+          (*plc)["full_attention"].is_object()) {
+        readers.emplace_back((*plc)["full_attention"],
+                             r.source() + " per_layer_config.full_attention");
+      }
+      for (const Reader& p : readers) {
+        GEMMA_ASSIGN_OR_RETURN(auto g, p.Int("global_head_dim"));
+        if (!ghd && g) ghd = g;
+        GEMMA_ASSIGN_OR_RETURN(auto h, p.Int("head_dim"));
+        if (!ghd && h && &p != &readers[0]) ghd = h;
+        GEMMA_ASSIGN_OR_RETURN(auto n, p.Int("num_global_key_value_heads"));
+        if (!ngkv && n) ngkv = n;
+      }
+    }
+  }
+  t.global_head_dim = ghd.value_or(512);
+  t.num_global_kv_heads = ngkv;
+  GEMMA_ASSIGN_OR_RETURN(auto k_eq_v, r.Bool("attention_k_eq_v"));
+  if (k_eq_v.value_or(false) && !t.num_global_kv_heads) {
+    t.num_global_kv_heads = t.num_kv_heads;
+  }
+  GEMMA_ASSIGN_OR_RETURN(auto attn_cap, r.Number("attn_logit_softcapping"));
+  if (attn_cap) t.attention_logit_soft_cap = static_cast<float>(*attn_cap);
+  GEMMA_ASSIGN_OR_RETURN(auto final_cap, r.Number("final_logit_softcapping"));
+  if (final_cap) t.final_logit_soft_cap = static_cast<float>(*final_cap);
+  if (r.IsNull("sliding_window")) {
+    t.use_sliding_window = false;
+    t.sliding_window = 512;
+  } else {
+    GEMMA_JSON_INT(r, "sliding_window", t.sliding_window, 512);
+    t.use_sliding_window = t.sliding_window > 0;
+    if (t.sliding_window <= 0) t.sliding_window = 512;
+  }
+  GEMMA_RETURN_IF_ERROR(ParseLayerTypes(r, t));
+  GEMMA_RETURN_IF_ERROR(ParseRope(r, t));
+  GEMMA_JSON_FLOAT(r, "rms_norm_eps", t.rms_norm_eps, 1e-6f);
+  GEMMA_JSON_INT(r, "num_kv_shared_layers", t.num_kv_shared_layers, 0);
+  if (r.IsNull("hidden_size_per_layer_input")) {
+    t.per_layer_input_dim = 0;
+  } else {
+    GEMMA_JSON_INT(r, "hidden_size_per_layer_input", t.per_layer_input_dim,
+                   256);
+  }
+  GEMMA_JSON_INT(r, "vocab_size_per_layer_input", t.per_layer_vocab_size,
+                 r.Has("vocab_size_per_layer_input") ? t.vocab_size : 262144);
+  if (t.per_layer_input_dim == 0) t.per_layer_vocab_size = 0;
+  GEMMA_JSON_BOOL(r, "use_double_wide_mlp", t.use_double_wide_mlp, false);
+  GEMMA_JSON_BOOL(r, "enable_moe_block", t.enable_moe, false);
+  GEMMA_JSON_INT(r, "num_experts", t.num_experts, 0);
+  GEMMA_JSON_INT(r, "moe_intermediate_size", t.expert_intermediate_dim, 0);
+  if (t.expert_intermediate_dim == 0) {
+    GEMMA_JSON_INT(r, "expert_intermediate_size", t.expert_intermediate_dim, 0);
+  }
+  GEMMA_JSON_INT(r, "top_k_experts", t.num_experts_per_token, 8);
+  GEMMA_ASSIGN_OR_RETURN(auto bidi, r.String("use_bidirectional_attention"));
+  t.vision_bidirectional_attention = bidi.has_value() && *bidi == "vision";
+  return t;
+}
+
+absl::StatusOr<VisionConfig> ParseHfVision(const Reader& r) {
+  VisionConfig v;
+  GEMMA_JSON_INT(r, "hidden_size", v.hidden_dim, 768);
+  GEMMA_JSON_INT(r, "intermediate_size", v.intermediate_dim, 3072);
+  GEMMA_JSON_INT(r, "num_hidden_layers", v.num_layers, 16);
+  GEMMA_JSON_INT(r, "num_attention_heads", v.num_heads, 12);
+  GEMMA_JSON_INT(r, "num_key_value_heads", v.num_kv_heads, v.num_heads);
+  GEMMA_JSON_INT(r, "head_dim", v.head_dim, 64);
+  GEMMA_JSON_FLOAT(r, "rms_norm_eps", v.rms_norm_eps, 1e-6f);
+  v.rope_base = 100.0f;
+  GEMMA_ASSIGN_OR_RETURN(const Json* rope, r.Object("rope_parameters"));
+  if (rope != nullptr) {
+    Reader rr(*rope, r.source() + " rope_parameters");
+    GEMMA_JSON_FLOAT(rr, "rope_theta", v.rope_base, 100.0f);
+  }
+  GEMMA_JSON_INT(r, "patch_size", v.patch_size, 16);
+  GEMMA_JSON_INT(r, "pooling_kernel_size", v.pooling_kernel, 3);
+  GEMMA_JSON_INT(r, "position_embedding_size", v.position_embedding_size,
+                 10240);
+  GEMMA_JSON_BOOL(r, "use_clipped_linears", v.use_clipped_linears, false);
+  GEMMA_JSON_BOOL(r, "standardize", v.standardize, false);
+  GEMMA_JSON_INT(r, "default_output_length", v.default_soft_tokens, 280);
+  if (v.hidden_dim <= 0 || v.num_layers <= 0 || v.num_heads <= 0 ||
+      v.head_dim <= 0 || v.patch_size <= 0 || v.pooling_kernel <= 0 ||
+      v.position_embedding_size <= 0 || v.intermediate_dim <= 0 ||
+      v.num_kv_heads <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(r.source(), ": vision sizes must be positive"));
+  }
+  return v;
+}
+
+absl::StatusOr<AudioConfig> ParseHfAudio(const Reader& r) {
+  AudioConfig a;
+  GEMMA_JSON_INT(r, "hidden_size", a.hidden_dim, 1024);
+  GEMMA_JSON_INT(r, "num_hidden_layers", a.num_layers, 12);
+  GEMMA_JSON_INT(r, "num_attention_heads", a.num_heads, 8);
+  if (r.Has("subsampling_conv_channels") &&
+      !r.IsNull("subsampling_conv_channels")) {
+    const Json& ch = r.json().at("subsampling_conv_channels");
+    if (!ch.is_array() || ch.empty()) {
+      return r.TypeError("subsampling_conv_channels", "a list of ints");
+    }
+    a.sscp_channels.clear();
+    for (const Json& c : ch) {
+      if (!c.is_number_integer() || c.get<int>() <= 0) {
+        return r.TypeError("subsampling_conv_channels", "positive ints");
+      }
+      a.sscp_channels.push_back(c.get<int>());
+    }
+  }
+  GEMMA_JSON_INT(r, "conv_kernel_size", a.conv_kernel_size, 5);
+  GEMMA_JSON_FLOAT(r, "residual_weight", a.residual_weight, 0.5f);
+  GEMMA_JSON_INT(r, "attention_chunk_size", a.chunk_size, 12);
+  GEMMA_JSON_INT(r, "attention_context_left", a.context_left, 13);
+  GEMMA_JSON_INT(r, "attention_context_right", a.context_right, 0);
+  GEMMA_JSON_FLOAT(r, "attention_logit_cap", a.logit_cap, 50.0f);
+  GEMMA_JSON_FLOAT(r, "attention_invalid_logits_value", a.invalid_logit_value,
+                   -1e9f);
+  GEMMA_JSON_BOOL(r, "use_clipped_linears", a.use_clipped_linears, true);
+  GEMMA_JSON_FLOAT(r, "rms_norm_eps", a.rms_norm_eps, 1e-6f);
+  GEMMA_JSON_FLOAT(r, "gradient_clipping", a.gradient_clipping, 1e10f);
+  GEMMA_JSON_INT(r, "output_proj_dims", a.output_proj_dims, 1536);
+  GEMMA_JSON_INT(r, "input_feat_size", a.input_feat_size, 128);
+  if (a.hidden_dim <= 0 || a.num_layers <= 0 || a.num_heads <= 0 ||
+      a.hidden_dim % a.num_heads != 0 || a.output_proj_dims <= 0 ||
+      a.conv_kernel_size <= 0 || a.input_feat_size <= 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        r.source(), ": audio sizes must be positive, heads dividing hidden"));
+  }
+  return a;
+}
+
+}  // namespace
+
+absl::StatusOr<ModelConfig> ParseHfConfig(const Json& config,
+                                          const std::string& source) {
+  if (!config.is_object()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, ": config is not a JSON object"));
+  }
+  Reader top(config, source);
+  GEMMA_ASSIGN_OR_RETURN(auto model_type, top.String("model_type"));
+  ModelConfig mc;
+  mc.layout = CheckpointLayout::kHuggingFace;
+  GEMMA_ASSIGN_OR_RETURN(const Json* text_json, top.Object("text_config"));
+  if (model_type == "gemma4" && text_json == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, ": model_type gemma4 needs a text_config"));
+  }
+  if (model_type != "gemma4" && model_type != "gemma4_text") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        source, ": model_type is \"", model_type.value_or("(none)"),
+        "\", expected gemma4 or gemma4_text"));
+  }
+  const Json& tj = text_json != nullptr ? *text_json : config;
+  GEMMA_ASSIGN_OR_RETURN(
+      mc.text,
+      ParseHfText(
+          Reader(tj, text_json != nullptr ? source + " text_config" : source)));
+  GEMMA_ASSIGN_OR_RETURN(const Json* vision_json, top.Object("vision_config"));
+  if (vision_json != nullptr) {
+    GEMMA_ASSIGN_OR_RETURN(
+        mc.vision,
+        ParseHfVision(Reader(*vision_json, source + " vision_config")));
+    GEMMA_ASSIGN_OR_RETURN(auto soft, top.Int("vision_soft_tokens_per_image"));
+    if (soft) mc.vision->default_soft_tokens = *soft;
+  }
+  GEMMA_ASSIGN_OR_RETURN(const Json* audio_json, top.Object("audio_config"));
+  if (audio_json != nullptr) {
+    GEMMA_ASSIGN_OR_RETURN(
+        mc.audio, ParseHfAudio(Reader(*audio_json, source + " audio_config")));
+  }
+  absl::Status valid = mc.text.Validate();
+  if (!valid.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, ": ", valid.message()));
+  }
+  mc.family = DetectFamily(mc.text);
+  return mc;
+}
+
+Json HfConfigJson(const ModelConfig& mc, DType dtype) {
+  const TextConfig& t = mc.text;
+  Json text;
+  text["model_type"] = "gemma4_text";
+  text["vocab_size"] = t.vocab_size;
+  text["hidden_size"] = t.hidden_dim;
+  text["intermediate_size"] = t.intermediate_dim;
+  text["num_hidden_layers"] = t.num_layers;
+  text["num_attention_heads"] = t.num_query_heads;
+  text["num_key_value_heads"] = t.num_kv_heads;
+  text["head_dim"] = t.head_dim;
+  text["global_head_dim"] = t.global_head_dim;
+  text["rms_norm_eps"] = t.rms_norm_eps;
+  text["sliding_window"] =
+      t.use_sliding_window ? Json(t.sliding_window) : Json(nullptr);
+  Json types = Json::array();
+  for (LayerType lt : t.layer_types) {
+    types.push_back(lt == LayerType::kGlobal ? "full_attention"
+                                             : "sliding_attention");
+  }
+  text["layer_types"] = types;
+  text["attn_logit_softcapping"] = t.attention_logit_soft_cap
+                                       ? Json(*t.attention_logit_soft_cap)
+                                       : Json(nullptr);
+  text["final_logit_softcapping"] =
+      t.final_logit_soft_cap ? Json(*t.final_logit_soft_cap) : Json(nullptr);
+  Json full = {{"rope_type", "proportional"},
+               {"rope_theta", t.global_rope_base},
+               {"partial_rotary_factor", t.global_partial_rotary_factor}};
+  if (t.global_rope_scaling != 1.0f) full["factor"] = t.global_rope_scaling;
+  Json sliding = {{"rope_type", "default"}, {"rope_theta", t.local_rope_base}};
+  if (t.local_rope_scaling != 1.0f) sliding["factor"] = t.local_rope_scaling;
+  text["rope_parameters"] = {{"full_attention", full},
+                             {"sliding_attention", sliding}};
+  text["hidden_activation"] = "gelu_pytorch_tanh";
+  text["num_kv_shared_layers"] = t.num_kv_shared_layers;
+  text["hidden_size_per_layer_input"] = t.per_layer_input_dim;
+  text["vocab_size_per_layer_input"] =
+      t.per_layer_input_dim > 0 ? t.per_layer_vocab_size : t.vocab_size;
+  text["use_double_wide_mlp"] = t.use_double_wide_mlp;
+  text["enable_moe_block"] = t.enable_moe;
+  text["num_experts"] = t.enable_moe ? Json(t.num_experts) : Json(nullptr);
+  text["top_k_experts"] =
+      t.enable_moe ? Json(t.num_experts_per_token) : Json(nullptr);
+  text["moe_intermediate_size"] =
+      t.enable_moe ? Json(t.expert_intermediate_dim) : Json(nullptr);
+  text["num_global_key_value_heads"] =
+      t.num_global_kv_heads ? Json(*t.num_global_kv_heads) : Json(nullptr);
+  text["attention_k_eq_v"] = t.num_global_kv_heads.has_value();
+  text["use_bidirectional_attention"] =
+      t.vision_bidirectional_attention ? Json("vision") : Json(nullptr);
+  text["tie_word_embeddings"] = true;
+  Json j;
+  j["architectures"] = {"Gemma4ForConditionalGeneration"};
+  j["model_type"] = "gemma4";
+  j["text_config"] = text;
+  j["tie_word_embeddings"] = true;
+  j["torch_dtype"] = dtype == DType::kBF16 ? "bfloat16" : "float32";
+  if (mc.vision) {
+    const VisionConfig& v = *mc.vision;
+    j["vision_config"] = {
+        {"model_type", "gemma4_vision"},
+        {"hidden_size", v.hidden_dim},
+        {"intermediate_size", v.intermediate_dim},
+        {"num_hidden_layers", v.num_layers},
+        {"num_attention_heads", v.num_heads},
+        {"num_key_value_heads", v.num_kv_heads},
+        {"head_dim", v.head_dim},
+        {"rms_norm_eps", v.rms_norm_eps},
+        {"rope_parameters",
+         {{"rope_type", "default"}, {"rope_theta", v.rope_base}}},
+        {"patch_size", v.patch_size},
+        {"pooling_kernel_size", v.pooling_kernel},
+        {"position_embedding_size", v.position_embedding_size},
+        {"use_clipped_linears", v.use_clipped_linears},
+        {"standardize", v.standardize},
+        {"default_output_length", v.default_soft_tokens}};
+    j["vision_soft_tokens_per_image"] = v.default_soft_tokens;
+  } else {
+    j["vision_config"] = nullptr;
+  }
+  if (mc.audio) {
+    const AudioConfig& a = *mc.audio;
+    j["audio_config"] = {
+        {"model_type", "gemma4_audio"},
+        {"hidden_size", a.hidden_dim},
+        {"num_hidden_layers", a.num_layers},
+        {"num_attention_heads", a.num_heads},
+        {"subsampling_conv_channels", a.sscp_channels},
+        {"conv_kernel_size", a.conv_kernel_size},
+        {"residual_weight", a.residual_weight},
+        {"attention_chunk_size", a.chunk_size},
+        {"attention_context_left", a.context_left},
+        {"attention_context_right", a.context_right},
+        {"attention_logit_cap", a.logit_cap},
+        {"attention_invalid_logits_value", a.invalid_logit_value},
+        {"use_clipped_linears", a.use_clipped_linears},
+        {"rms_norm_eps", a.rms_norm_eps},
+        {"gradient_clipping", a.gradient_clipping},
+        {"output_proj_dims", a.output_proj_dims},
+        {"input_feat_size", a.input_feat_size}};
+  } else {
+    j["audio_config"] = nullptr;
+  }
+  return j;
+}
+
+}  // namespace gemma::model
