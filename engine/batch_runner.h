@@ -1,0 +1,60 @@
+// The model side of one engine step: turns a StepPlan (prefill chunks and
+// decode tokens of many sequences) into one ragged batched forward pass of
+// the model over its paged KV cache, and returns the logits rows the
+// samplers need.
+//
+// Each instance owns one BatchRunner: the model's per-instance state (oneDNN
+// context, scratch, the preallocated KV block storage) lives here; weights
+// are shared between instances.
+// Thread-safety: not thread-safe; used by its instance's engine thread.
+#ifndef GEMMA_ENGINE_BATCH_RUNNER_H_
+#define GEMMA_ENGINE_BATCH_RUNNER_H_
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "engine/scheduler.h"
+#include "model/checkpoint/checkpoint.h"
+
+namespace gemma::model {
+class Gemma4Model;
+class KvCache;
+}  // namespace gemma::model
+
+namespace gemma::engine {
+
+class BatchRunner {
+ public:
+  // Bytes of KV storage one token position takes (every cached layer's K
+  // and V), for turning a byte budget into blocks.
+  static int64_t KvBytesPerToken(const model::ModelConfig& config);
+
+  // A runner over `model` (shared, immutable) with a KV pool of
+  // `num_blocks` blocks of `block_size` positions.
+  static absl::StatusOr<std::unique_ptr<BatchRunner>> Create(
+      std::shared_ptr<const model::Gemma4Model> model, int num_blocks,
+      int block_size);
+  ~BatchRunner();
+
+  // Runs every item of `plan`: item i feeds seq->tokens[start, start+count)
+  // at positions start.. and writes their K/V into the sequence's blocks.
+  // `logits` receives one row of vocab_size() floats per item with
+  // wants_logits, in plan order.
+  absl::Status Run(const StepPlan& plan, std::vector<float>* logits);
+
+  int vocab_size() const { return vocab_size_; }
+
+ private:
+  BatchRunner() = default;
+
+  std::shared_ptr<const model::Gemma4Model> model_;
+  std::unique_ptr<model::KvCache> kv_;
+  int vocab_size_ = 0;
+};
+
+}  // namespace gemma::engine
+
+#endif  // GEMMA_ENGINE_BATCH_RUNNER_H_
