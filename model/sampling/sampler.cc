@@ -133,27 +133,44 @@ int32_t TokenSampler::SampleTopK(absl::Span<const float> logits) {
 int32_t TokenSampler::SampleTopP(absl::Span<const float> logits) {
   Softmax(logits, config_.temperature, &probs_);
   const int vocab = static_cast<int>(probs_.size());
-  const int cap = config_.k > 0 ? std::min(config_.k, vocab) : vocab;
   const double p = config_.p;
-  // The kept prefix is usually short: sort a growing head of the ranking
-  // until it crosses p (or reaches the cap).
-  int head = std::min(cap, 64);
-  while (true) {
-    order_ = TopIndices(probs_, head);
-    double cum = 0;
-    int keep = 0;
-    for (int i = 0; i < head; ++i) {
-      if (i > 0 && !(cum <= p) && p < 1) break;
-      cum += probs_[order_[i]];
-      keep = i + 1;
+  if (config_.k > 0 && config_.k < vocab) {
+    order_ = TopIndices(probs_, config_.k);
+  } else if (p >= 1) {
+    // Everything is kept: a plain draw over the whole distribution.
+    weights_.assign(probs_.begin(), probs_.end());
+    return DrawIndex(weights_);
+  } else {
+    // Only the head of the ranking matters. Collect the ids above a
+    // threshold; once their mass exceeds p the crossing lies among them
+    // (every other id is less likely than all of them), else lower it.
+    float threshold = 1e-3f;
+    while (true) {
+      order_.clear();
+      double mass = 0;
+      for (int i = 0; i < vocab; ++i) {
+        if (probs_[i] >= threshold) {
+          order_.push_back(i);
+          mass += probs_[i];
+        }
+      }
+      if (mass > p || threshold == 0) break;
+      threshold = threshold > 1e-20f ? threshold / 64 : 0.0f;
     }
-    if (keep < head || head == cap) {
-      weights_.resize(keep);
-      for (int i = 0; i < keep; ++i) weights_[i] = probs_[order_[i]];
-      return order_[DrawIndex(weights_)];
-    }
-    head = std::min(cap, head * 4);
+    std::sort(order_.begin(), order_.end(), [this](int32_t a, int32_t b) {
+      return probs_[a] > probs_[b] || (probs_[a] == probs_[b] && a < b);
+    });
   }
+  double cum = 0;
+  size_t keep = 0;
+  for (size_t i = 0; i < order_.size(); ++i) {
+    if (i > 0 && !(cum <= p) && p < 1) break;
+    cum += probs_[order_[i]];
+    keep = i + 1;
+  }
+  weights_.resize(keep);
+  for (size_t i = 0; i < keep; ++i) weights_[i] = probs_[order_[i]];
+  return order_[DrawIndex(weights_)];
 }
 
 }  // namespace gemma::model
