@@ -4,8 +4,10 @@
 #include <string>
 #include <vector>
 
+#include "base/mapped_file.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/testdata.h"
 #include "tokenizer/tokenizer.h"
@@ -354,6 +356,44 @@ TEST_F(SequenceTest, BeamSearchStopsWhenEveryBeamHasStopped) {
   EXPECT_EQ(r.finish_reason, FinishReason::kStopToken);
   // The best beam is cut after its first stop token.
   EXPECT_THAT(r.token_ids, ElementsAre(2, 100, 200, eos));
+}
+
+// keras-hub's generate output text for the golden prompts (no stop tokens,
+// 16 greedy tokens; the fixture preset has no audio converter, so audio
+// markers stay in the text).
+TEST_F(SequenceTest, GoldenGeneratedTextMatchesKerasHub) {
+  auto json_text =
+      ReadFileToString(gemma::testing::GoldenPath("e2b_like/expected.json"));
+  ASSERT_OK(json_text.status());
+  nlohmann::json expected = nlohmann::json::parse(*json_text);
+  limits_.context_length = 256;
+  for (const auto& p : expected["prompts"]) {
+    std::vector<int32_t> prompt = p["token_ids"].get<std::vector<int32_t>>();
+    std::vector<int32_t> gen =
+        p["generated_new_token_ids"].get<std::vector<int32_t>>();
+    GenerationParams params;
+    params.max_length = static_cast<int>(prompt.size() + gen.size());
+    params.stop_mode = StopTokensMode::kNone;
+    PromptInput input;
+    input.token_ids = prompt;
+    auto seq = Sequence::Create(tok_.get(), input, params, limits_, defaults_,
+                                0, 1, /*strip_audio_tokens=*/false);
+    ASSERT_OK(seq.status());
+    std::string streamed;
+    for (int32_t t : gen) {
+      ASSERT_FALSE((*seq)->finished());
+      (*seq)->AcceptLogits(OneHot(t));
+      if (auto chunk = (*seq)->TakeChunk()) streamed += chunk->text;
+    }
+    ASSERT_TRUE((*seq)->finished());
+    GenerationResult r = (*seq)->TakeResult();
+    std::vector<int32_t> all = prompt;
+    all.insert(all.end(), gen.begin(), gen.end());
+    EXPECT_EQ(r.token_ids, all);
+    EXPECT_EQ(r.text, p["generated_new_text"].get<std::string>())
+        << "prompt " << p["index"];
+    EXPECT_EQ(streamed, r.text);
+  }
 }
 
 }  // namespace
