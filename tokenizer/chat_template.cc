@@ -1,0 +1,346 @@
+#include "tokenizer/chat_template.h"
+
+#include <optional>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "base/logging.h"
+#include "base/mapped_file.h"
+#include "base/status_macros.h"
+#include "tokenizer/chat_value_format.h"
+#include "tokenizer/sha256.h"
+#include "tokenizer/special_tokens.h"
+#include "tokenizer/tool_declaration_format.h"
+
+namespace gemma::tokenizer {
+namespace {
+
+struct KnownTemplate {
+  const char* sha256_prefix;  // full digest or its first 8 hex digits
+  ChatTemplateVariant variant;
+  ChatTemplateRevision revision;
+};
+
+// spec §6.5.1. The cosmetic R5 variants render exactly like R5.
+constexpr KnownTemplate kKnownTemplates[] = {
+    {"0a2c8073c878ab1da004bee933a998606537bbb62016310352c7285c3f01c5b5",
+     ChatTemplateVariant::kSmall, ChatTemplateRevision::kR5},
+    {"ae53464bf3be25802b3a5b37def7fd89667067d7577049b3b2d74c4d8de4c6d4",
+     ChatTemplateVariant::kLarge, ChatTemplateRevision::kR5},
+    {"3beb16a1", ChatTemplateVariant::kSmall, ChatTemplateRevision::kR5},
+    {"df269903", ChatTemplateVariant::kLarge, ChatTemplateRevision::kR5},
+    {"33204f1a", ChatTemplateVariant::kSmall, ChatTemplateRevision::kR3},
+    {"94899c0f", ChatTemplateVariant::kLarge, ChatTemplateRevision::kR3},
+    {"781d1094", ChatTemplateVariant::kSmall, ChatTemplateRevision::kR2},
+    {"85a08664", ChatTemplateVariant::kLarge, ChatTemplateRevision::kR2},
+};
+
+enum class PrevType { kNone, kThink, kTool, kToolCall, kToolResponse };
+
+const char* MediaPlaceholder(const std::string& type) {
+  if (type == "image" || type == "image_url") return "<|image|>";
+  if (type == "audio" || type == "input_audio") return "<|audio|>";
+  if (type == "video") return "<|video|>";
+  return nullptr;
+}
+
+// format_tool_response_block.
+std::string ToolResponseBlock(const std::string& name,
+                              const OrderedJson& response) {
+  std::string out = absl::StrCat(kToolResponseStart, "response:", name, "{");
+  if (response.is_object()) {
+    bool first = true;
+    for (const auto& [key, value] : DictSort(response)) {
+      if (!first) out += ",";
+      first = false;
+      absl::StrAppend(&out, key, ":", FormatArgument(*value, false));
+    }
+  } else {
+    absl::StrAppend(&out, "value:", FormatArgument(response, false));
+  }
+  absl::StrAppend(&out, "}", kToolResponseEnd);
+  return out;
+}
+
+absl::StatusOr<std::string> ToolCallText(const ToolCall& call, size_t index) {
+  std::string out = absl::StrCat(kToolCallStart, "call:", call.name, "{");
+  if (call.arguments.is_object()) {
+    bool first = true;
+    for (const auto& [key, value] : DictSort(call.arguments)) {
+      if (!first) out += ",";
+      first = false;
+      absl::StrAppend(&out, key, ":", FormatArgument(*value, false));
+    }
+  } else if (!call.arguments.is_null()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("tool call ", index, " (", call.name,
+                     "): function.arguments must be a JSON object, not ",
+                     call.arguments.type_name()));
+  }
+  absl::StrAppend(&out, "}", kToolCallEnd);
+  return out;
+}
+
+// One block per consecutive `tool` message after L[i] (OpenAI form, §6.5.5
+// step 5b). Returns whether any block was emitted.
+absl::StatusOr<bool> RenderFollowingToolMessages(
+    const std::vector<const ChatMessage*>& messages, size_t i,
+    std::string* out) {
+  const ChatMessage& m = *messages[i];
+  bool rendered = false;
+  for (size_t k = i + 1; k < messages.size() && messages[k]->role == "tool";
+       ++k) {
+    const ChatMessage& follow = *messages[k];
+    std::string name = follow.name.has_value() && !follow.name->empty()
+                           ? *follow.name
+                           : "unknown";
+    for (const ToolCall& tc : m.tool_calls) {
+      if (tc.id == follow.tool_call_id) name = tc.name;
+    }
+    const MessageContent& c = follow.content;
+    switch (c.kind) {
+      case MessageContent::Kind::kText:
+        *out += ToolResponseBlock(name, OrderedJson(c.text));
+        break;
+      case MessageContent::Kind::kParts: {
+        std::string text;
+        for (const ContentPart& p : c.parts) {
+          if (p.type == "text") text += p.text.value_or("");
+        }
+        *out += ToolResponseBlock(name, OrderedJson(text));
+        for (const ContentPart& p : c.parts) {
+          if (const char* ph = MediaPlaceholder(p.type)) *out += ph;
+        }
+        break;
+      }
+      case MessageContent::Kind::kNone:
+        *out += ToolResponseBlock(name, OrderedJson(nullptr));
+        break;
+      case MessageContent::Kind::kScalar:
+        if (c.scalar.is_object() && !c.scalar.empty()) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "tool message ", k,
+              ": content is a JSON object, which the chat template cannot "
+              "render; send it as a JSON string"));
+        }
+        *out += ToolResponseBlock(
+            name, c.scalar.is_object() ? OrderedJson("") : c.scalar);
+        break;
+    }
+    rendered = true;
+  }
+  return rendered;
+}
+
+std::string RenderContent(const MessageContent& c, bool model_role) {
+  std::string out;
+  if (c.kind == MessageContent::Kind::kText) {
+    out = model_role ? StripThinking(c.text) : PyTrim(c.text);
+  } else if (c.kind == MessageContent::Kind::kParts) {
+    for (const ContentPart& p : c.parts) {
+      if (p.type == "text") {
+        const std::string text = p.text.value_or("");
+        out += model_role ? StripThinking(text) : PyTrim(text);
+      } else if (const char* ph = MediaPlaceholder(p.type)) {
+        out += ph;
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string StripThinking(absl::string_view text) {
+  std::string result;
+  for (absl::string_view part : absl::StrSplit(text, kChannelEnd)) {
+    const size_t open = part.find(kChannelStart);
+    result.append(part.data(),
+                  open == absl::string_view::npos ? part.size() : open);
+  }
+  return PyTrim(result);
+}
+
+bool PromptEndsInThoughtChannel(absl::string_view prompt) {
+  const size_t open = prompt.rfind(kChannelStart);
+  if (open == absl::string_view::npos) return false;
+  return prompt.find(kChannelEnd, open) == absl::string_view::npos;
+}
+
+ChatTemplate ChatTemplate::ForFamily(absl::string_view family) {
+  const std::string f = absl::AsciiStrToLower(family);
+  for (const char* large : {"moe", "dense", "26b", "31b", "12b"}) {
+    if (absl::StrContains(f, large))
+      return ChatTemplate(ChatTemplateVariant::kLarge);
+  }
+  return ChatTemplate(ChatTemplateVariant::kSmall);
+}
+
+ChatTemplate ChatTemplate::FromJinjaText(absl::string_view jinja,
+                                         absl::string_view family) {
+  const std::string digest = Sha256Hex(jinja);
+  for (const KnownTemplate& known : kKnownTemplates) {
+    if (absl::StartsWith(digest, known.sha256_prefix)) {
+      ChatTemplate t(known.variant);
+      t.revision_ = known.revision;
+      t.sha256_ = digest;
+      if (known.revision != ChatTemplateRevision::kR5) {
+        LOG(WARNING) << "chat_template.jinja (sha256 " << digest
+                     << ") is an older revision than 2026-07-15; prompts are "
+                        "rendered with the 2026-07-15 rules";
+      }
+      return t;
+    }
+  }
+  ChatTemplate t = ForFamily(family);
+  t.sha256_ = digest;
+  LOG(WARNING) << "unrecognized chat_template.jinja (sha256 " << digest
+               << "); rendering the 2026-07-15 Gemma 4 template, "
+               << (t.variant_ == ChatTemplateVariant::kLarge ? "large"
+                                                             : "small")
+               << " variant for family '" << family << "'";
+  return t;
+}
+
+absl::StatusOr<ChatTemplate> ChatTemplate::FromJinjaFile(
+    const std::string& path, absl::string_view family) {
+  GEMMA_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
+  return FromJinjaText(text, family);
+}
+
+absl::StatusOr<std::string> ChatTemplate::Render(
+    const ChatRequest& request, const ChatRenderOptions& options) const {
+  for (size_t i = 0; i < request.messages.size(); ++i) {
+    if (request.messages[i].role.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("message ", i, " has no role"));
+    }
+  }
+  std::string out = options.include_bos ? std::string(kBosToken) : "";
+  PrevType prev_type = PrevType::kNone;
+  const bool thinking = request.enable_thinking;
+
+  // L: the messages after the system message, if that is taken out.
+  std::vector<const ChatMessage*> messages;
+  for (const ChatMessage& m : request.messages) messages.push_back(&m);
+  const bool first_is_system =
+      !messages.empty() &&
+      (messages[0]->role == "system" || messages[0]->role == "developer");
+  if (thinking || !request.tools.empty() || first_is_system) {
+    absl::StrAppend(&out, kTurnStart, "system\n");
+    if (thinking) {
+      absl::StrAppend(&out, kThink, "\n");
+      prev_type = PrevType::kThink;
+    }
+    if (first_is_system) {
+      const MessageContent& c = messages[0]->content;
+      if (c.kind == MessageContent::Kind::kText) {
+        out += PyTrim(c.text);
+      } else if (c.kind == MessageContent::Kind::kParts) {
+        for (const ContentPart& p : c.parts) {
+          absl::StrAppend(&out, PyTrim(p.text.value_or("")), " ");
+        }
+      }
+      messages.erase(messages.begin());
+    }
+    if (!request.tools.empty()) {
+      for (const ToolDeclaration& tool : request.tools) {
+        absl::StrAppend(&out, kToolStart, FormatToolDeclaration(tool),
+                        kToolEnd);
+      }
+      prev_type = PrevType::kTool;
+    }
+    absl::StrAppend(&out, kTurnEnd, "\n");
+  }
+
+  int last_user = -1;
+  for (size_t i = 0; i < messages.size(); ++i) {
+    if (messages[i]->role == "user") last_user = static_cast<int>(i);
+  }
+
+  std::optional<std::string> prev_role;
+  for (size_t i = 0; i < messages.size(); ++i) {
+    const ChatMessage& m = *messages[i];
+    if (m.role == "tool") continue;
+    prev_type = PrevType::kNone;
+    const std::string role = m.role == "assistant" ? "model" : m.role;
+    const bool model_role = role == "model";
+    if (!(model_role && prev_role == "assistant")) {
+      absl::StrAppend(&out, kTurnStart, role, "\n");
+    }
+
+    const std::optional<std::string>& thought =
+        (m.reasoning.has_value() && !m.reasoning->empty())
+            ? m.reasoning
+            : m.reasoning_content;
+    const bool gate = static_cast<int>(i) > last_user ||
+                      (request.preserve_thinking && !m.tool_calls.empty());
+    if (thought.has_value() && !thought->empty() && gate) {
+      absl::StrAppend(&out, kChannelStart, "thought\n", *thought, "\n",
+                      kChannelEnd);
+    }
+
+    for (size_t c = 0; c < m.tool_calls.size(); ++c) {
+      GEMMA_ASSIGN_OR_RETURN(std::string call,
+                             ToolCallText(m.tool_calls[c], c));
+      out += call;
+    }
+    if (!m.tool_calls.empty()) prev_type = PrevType::kToolCall;
+
+    bool responses_rendered = false;
+    if (!m.tool_responses.empty()) {
+      for (const ToolResponse& r : m.tool_responses) {
+        out +=
+            ToolResponseBlock(r.name.empty() ? "unknown" : r.name, r.response);
+      }
+      responses_rendered = true;
+    } else if (!m.tool_calls.empty()) {
+      GEMMA_ASSIGN_OR_RETURN(responses_rendered,
+                             RenderFollowingToolMessages(messages, i, &out));
+    }
+    if (responses_rendered) prev_type = PrevType::kToolResponse;
+
+    const std::string content = RenderContent(m.content, model_role);
+    out += content;
+    const bool has_content = !PyTrim(content).empty();
+
+    std::optional<std::string> next_role;
+    for (size_t j = i + 1; j < messages.size(); ++j) {
+      if (messages[j]->role != "tool") {
+        next_role = messages[j]->role;
+        break;
+      }
+    }
+    const bool continues_into_next =
+        model_role && next_role == "assistant" &&
+        (m.tool_calls.empty() || responses_rendered);
+    if (prev_type == PrevType::kToolCall && !responses_rendered) {
+      absl::StrAppend(&out, kToolResponseStart);
+    } else if (continues_into_next) {
+      // The next assistant message continues this turn.
+    } else if (!(responses_rendered && !has_content &&
+                 !next_role.has_value())) {
+      absl::StrAppend(&out, kTurnEnd, "\n");
+    }
+    prev_role = m.role;
+  }
+
+  if (request.add_generation_prompt) {
+    if (prev_type != PrevType::kToolResponse &&
+        prev_type != PrevType::kToolCall) {
+      absl::StrAppend(&out, kTurnStart, "model\n");
+      if (variant_ == ChatTemplateVariant::kLarge && !thinking) {
+        absl::StrAppend(&out, kChannelStart, "thought\n", kChannelEnd);
+      }
+    } else if (prev_type == PrevType::kToolResponse && thinking) {
+      absl::StrAppend(&out, kChannelStart, "thought\n");
+    }
+  }
+  return out;
+}
+
+}  // namespace gemma::tokenizer

@@ -1,0 +1,82 @@
+// Native renderer of the Gemma 4 instruction-tuned chat template (spec §6.5,
+// revision R5 of 2026-07-15), byte for byte what transformers'
+// apply_chat_template produces with the verbatim chat_template.jinja, without
+// a template engine.
+//
+// Two variants exist and differ only in the generation prompt (§6.5.6): the
+// small one (E2B/E4B) and the large one (26B-A4B/31B, also 12B), which
+// pre-fills an empty thought channel when thinking is off. The variant comes
+// from the SHA-256 of the checkpoint's chat_template.jinja when it is a known
+// revision (§6.5.1), else from the model family; callers may also force it.
+//
+// BOS: the template's text starts with "<bos>". A caller that tokenizes the
+// prompt for a keras-hub-style engine (which prepends the BOS id itself)
+// renders with `include_bos = false` and prepends Tokenizer::special_ids().bos.
+//
+// Thread-safety: immutable; Render may be called concurrently.
+#ifndef GEMMA_TOKENIZER_CHAT_TEMPLATE_H_
+#define GEMMA_TOKENIZER_CHAT_TEMPLATE_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "tokenizer/chat_types.h"
+
+namespace gemma::tokenizer {
+
+enum class ChatTemplateVariant { kSmall, kLarge };
+
+// Template revisions recognized by hash (§6.5.1). Only R5 is rendered;
+// older files are recognized so the mismatch can be reported.
+enum class ChatTemplateRevision { kUnknown, kR2, kR3, kR5 };
+
+struct ChatRenderOptions {
+  bool include_bos = true;  // emit the leading "<bos>" text
+};
+
+class ChatTemplate {
+ public:
+  explicit ChatTemplate(ChatTemplateVariant variant) : variant_(variant) {}
+
+  // "e2b"/"e4b" (and anything unrecognized) -> small; "moe", "dense", "26b",
+  // "31b", "12b" and names containing them -> large.
+  static ChatTemplate ForFamily(absl::string_view family);
+  // Identifies a chat_template.jinja by its SHA-256; an unknown file falls
+  // back to ForFamily(family) (with a warning in the log).
+  static ChatTemplate FromJinjaText(absl::string_view jinja,
+                                    absl::string_view family);
+  // As FromJinjaText, reading the file; errors name the path.
+  static absl::StatusOr<ChatTemplate> FromJinjaFile(const std::string& path,
+                                                    absl::string_view family);
+
+  ChatTemplateVariant variant() const { return variant_; }
+  ChatTemplateRevision revision() const { return revision_; }
+  // SHA-256 of the template file it was built from ("" if none).
+  const std::string& sha256() const { return sha256_; }
+
+  // Renders the prompt. Errors (INVALID_ARGUMENT) where the template raises
+  // one: tool-call arguments that are not a JSON object or null, a tool
+  // message whose content is a non-empty JSON object, a message without a
+  // role.
+  absl::StatusOr<std::string> Render(
+      const ChatRequest& request, const ChatRenderOptions& options = {}) const;
+
+ private:
+  ChatTemplateVariant variant_;
+  ChatTemplateRevision revision_ = ChatTemplateRevision::kUnknown;
+  std::string sha256_;
+};
+
+// The template's strip_thinking: removes every <|channel>…<channel|> block and
+// an unterminated trailing <|channel>…, then trims.
+std::string StripThinking(absl::string_view text);
+
+// True if a rendered prompt ends inside an opened thought channel (after tool
+// results with thinking on), so the output parser must start in the thinking
+// state (spec §6.5.8).
+bool PromptEndsInThoughtChannel(absl::string_view prompt);
+
+}  // namespace gemma::tokenizer
+
+#endif  // GEMMA_TOKENIZER_CHAT_TEMPLATE_H_
