@@ -1,0 +1,101 @@
+// The per-model front end: turns what a caller sends (a prompt string, chat
+// messages, or raw token ids) into the PromptInput the engine runs, with the
+// model's tokenizer, chat-template variant and placeholder rules.
+//
+// Prompt forms:
+//  (a) Text: keras-hub's generate on a string (spec §5.2): the text is
+//      tokenized and <bos> prepended. A leading literal "<bos>" in the text
+//      is dropped first (keras-hub would give a double <bos>, §5.2.7).
+//      Media placeholders (<|image|>, <|audio|>, <|video|>) are refused when
+//      no media item goes with them (keras-hub would silently expand them to
+//      plain-text placeholder runs; §5.2 advises a server to refuse).
+//  (b) Chat: rendered with the model's chat template (small for E2B/E4B,
+//      large for 26B/31B; §6.5), then tokenized like (a) — the template's
+//      own <bos> is the one BOS. PromptInput::is_chat is set, so "auto"
+//      stop ids include the chat ones (§6.5.8).
+//  (c) Token ids: used exactly as given, no BOS added (keras-hub's generate
+//      on token-id input uses them as given); ids are range-checked.
+// Media preprocessing is not wired yet: any media item gives
+// INVALID_ARGUMENT "media not supported by this model".
+// Thread-safety: immutable after Create; all methods are const and may be
+// called concurrently.
+#ifndef GEMMA_ENGINE_FRONTEND_H_
+#define GEMMA_ENGINE_FRONTEND_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "engine/request.h"
+#include "model/config.h"
+#include "tokenizer/chat_template.h"
+#include "tokenizer/chat_types.h"
+#include "tokenizer/tokenizer.h"
+
+namespace gemma::engine {
+
+// A media item as received (encoded bytes), before preprocessing.
+struct MediaBlob {
+  enum class Kind { kImage, kAudio, kVideo } kind = Kind::kImage;
+  std::string bytes;
+};
+
+struct FrontendOptions {
+  // The checkpoint's chat_template.jinja ("" if none): identifies the
+  // variant by its hash (tokenizer/chat_template.h).
+  std::string chat_template_path;
+  // Forces the variant; unset: from the file, else from the model family.
+  std::optional<tokenizer::ChatTemplateVariant> chat_template_variant;
+};
+
+class Frontend {
+ public:
+  // `tokenizer` must outlive the front end.
+  static absl::StatusOr<std::unique_ptr<Frontend>> Create(
+      const tokenizer::Tokenizer* tokenizer, const model::ModelConfig& config,
+      const FrontendOptions& options = {});
+
+  const tokenizer::Tokenizer& tokenizer() const { return *tokenizer_; }
+  const tokenizer::ChatTemplate& chat_template() const {
+    return chat_template_;
+  }
+  int vocab_size() const { return vocab_size_; }
+
+  // (a) A prompt string (+ media in placeholder order).
+  absl::StatusOr<PromptInput> FromText(
+      absl::string_view text, const std::vector<MediaBlob>& media = {}) const;
+  // (b) Chat messages: the rendered prompt text (with its <bos>), exactly
+  // as the template writes it.
+  absl::StatusOr<std::string> RenderChat(
+      const tokenizer::ChatRequest& chat) const;
+  absl::StatusOr<PromptInput> FromChat(
+      const tokenizer::ChatRequest& chat,
+      const std::vector<MediaBlob>& media = {}) const;
+  // (c) Token ids, as given.
+  absl::StatusOr<PromptInput> FromTokenIds(
+      const std::vector<int32_t>& ids) const;
+
+  // Prompt tokens of each form, BOS included where the form adds one.
+  absl::StatusOr<int> CountTextTokens(absl::string_view text) const;
+  absl::StatusOr<int> CountChatTokens(const tokenizer::ChatRequest& chat) const;
+
+ private:
+  Frontend(const tokenizer::Tokenizer* tokenizer, int vocab_size,
+           tokenizer::ChatTemplate chat_template);
+  // Tokenizes prompt text, prepending <bos>.
+  absl::StatusOr<PromptInput> Tokenize(absl::string_view text,
+                                       const std::vector<MediaBlob>& media,
+                                       bool is_chat) const;
+
+  const tokenizer::Tokenizer* tokenizer_;
+  int vocab_size_;
+  tokenizer::ChatTemplate chat_template_;
+};
+
+}  // namespace gemma::engine
+
+#endif  // GEMMA_ENGINE_FRONTEND_H_
