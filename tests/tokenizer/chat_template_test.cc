@@ -21,18 +21,47 @@ using ::gemma::testing::TestDataDir;
 // Every worked example of spec §6.5.11 (both sizes, thinking on and off)
 // plus the smaller examples of §6.5.4/§6.5.5/§6.5.12, rendered byte for byte.
 TEST(ChatTemplateTest, RendersTheWorkedExamplesExactly) {
-  const nlohmann::json examples =
-      ReadJsonFile(TestDataDir() + "/tokenizer/chat_template_examples.json");
+  const OrderedJson examples = ReadJsonFile<OrderedJson>(
+      TestDataDir() + "/tokenizer/chat_template_examples.json");
   ASSERT_GE(examples.size(), 20u);
-  for (const nlohmann::json& ex : examples) {
+  for (const OrderedJson& ex : examples) {
     SCOPED_TRACE(ex["name"].get<std::string>());
     ASSERT_OK_AND_ASSIGN(ChatRequest request,
-                         ParseChatJson(ex["request"].dump()));
+                         ParseChatJsonValue(ex["request"]));
     const ChatTemplate tmpl(ex["variant"] == "large"
                                 ? ChatTemplateVariant::kLarge
                                 : ChatTemplateVariant::kSmall);
     ASSERT_OK_AND_ASSIGN(std::string prompt, tmpl.Render(request));
     EXPECT_EQ(prompt, ex["expected"].get<std::string>());
+  }
+}
+
+// Randomized conversations (roles, content forms, tool calls and results,
+// schemas, flags) rendered by Jinja2 3.1 with the verbatim R5 template files
+// of both sizes (sha256 0a2c8073... and ae53464b...), with the environment
+// transformers uses (trim_blocks, lstrip_blocks).
+TEST(ChatTemplateTest, MatchesReferenceRenderingsOfTheR5Template) {
+  const OrderedJson cases = ReadJsonFile<OrderedJson>(
+      TestDataDir() + "/tokenizer/chat_template_reference_renderings.json");
+  ASSERT_GE(cases.size(), 300u);
+  int mismatches = 0;
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const OrderedJson& c = cases[i];
+    SCOPED_TRACE(::testing::Message()
+                 << "case " << i << ": " << c["request"].dump());
+    ASSERT_OK_AND_ASSIGN(ChatRequest request, ParseChatJsonValue(c["request"]));
+    const ChatTemplate tmpl(c["variant"] == "large"
+                                ? ChatTemplateVariant::kLarge
+                                : ChatTemplateVariant::kSmall);
+    absl::StatusOr<std::string> prompt = tmpl.Render(request);
+    if (c.contains("error")) {
+      EXPECT_FALSE(prompt.ok());
+      continue;
+    }
+    ASSERT_OK(prompt.status());
+    if (*prompt != c["expected"].get<std::string>()) ++mismatches;
+    EXPECT_EQ(*prompt, c["expected"].get<std::string>());
+    if (mismatches > 5) break;
   }
 }
 

@@ -28,12 +28,15 @@ inline const std::vector<std::string>& GoldenCaseNames() {
   return names;
 }
 
-inline nlohmann::json ReadJsonFile(const std::string& path) {
+// JsonType is nlohmann::json or nlohmann::ordered_json (which keeps key
+// order, as chat requests need).
+template <typename JsonType = nlohmann::json>
+JsonType ReadJsonFile(const std::string& path) {
   std::ifstream in(path);
   EXPECT_TRUE(in.good()) << "cannot open " << path;
   std::stringstream ss;
   ss << in.rdbuf();
-  return nlohmann::json::parse(ss.str());
+  return JsonType::parse(ss.str());
 }
 
 inline std::vector<TokenizerCase> LoadTokenizerCases(const std::string& name) {
