@@ -6,9 +6,11 @@
 // the same weights through its Hugging Face converter (another float32
 // summation order) moved logits by up to 7.3e-5 (README "Verification").
 // Our matmuls (oneDNN), norms and softmax sum in yet another order, so we
-// allow 2e-4 × max|golden logit| (the soft cap bounds logits by 5–6, so
-// about 1e-3 absolute): a few times the reference's own order noise, and
-// far below the smallest top-1/top-2 margin of the greedy continuations.
+// allow 1e-4 × max|golden logit| (the soft cap bounds logits by 5–6, so
+// about 5e-4 absolute): a few times the reference's own order noise
+// (observed here: at most 1.3e-4 on e2b_like, 1.1e-5 on moe/dense_like),
+// and far below the smallest top-1/top-2 margin of the greedy
+// continuations, which must match exactly.
 #include <algorithm>
 #include <cmath>
 #include <memory>
@@ -96,7 +98,7 @@ class GoldenTest : public ::testing::TestWithParam<Layout> {
   static double Tolerance(const std::vector<float>& golden) {
     float mx = 0;
     for (float v : golden) mx = std::max(mx, std::fabs(v));
-    return 2e-4 * mx;
+    return 1e-4 * mx;
   }
 
   std::unique_ptr<Checkpoint> ckpt_;
