@@ -73,12 +73,13 @@ absl::StatusOr<Json> ParseOptional(const std::string& path) {
 // Puts canonical tensors into a store: drops ignorable ones and those of
 // towers not loaded, rejects duplicates.
 absl::Status FillStore(std::vector<RawTensor> tensors,
-                       const ModelConfig& config, WeightStore& store) {
+                       const ModelConfig& config, const LoadOptions& options,
+                       WeightStore& store) {
   for (RawTensor& t : tensors) {
     const Tower tower = TowerOf(t.name);
-    if ((tower == Tower::kVision && !config.vision) ||
-        (tower == Tower::kAudio && !config.audio)) {
-      continue;
+    if ((tower == Tower::kVision && !options.load_vision) ||
+        (tower == Tower::kAudio && !options.load_audio)) {
+      continue;  // Skipped by request; a tower without config is an error.
     }
     if (IsIgnorableTensor(config.text, t.name)) {
       VLOG(1) << t.source << ": ignoring unused tensor " << t.name;
@@ -113,7 +114,7 @@ absl::Status LoadHf(const std::string& dir, const Json& config_json,
   GEMMA_ASSIGN_OR_RETURN(std::vector<RawTensor> canonical,
                          CanonicalizeHfTensors(std::move(raw), text_only));
   GEMMA_RETURN_IF_ERROR(
-      FillStore(std::move(canonical), ckpt.config, ckpt.weights));
+      FillStore(std::move(canonical), ckpt.config, options, ckpt.weights));
   return FinishConfig(options, ckpt);
 }
 
@@ -126,10 +127,12 @@ absl::Status LoadKeras(const std::string& dir, const Json& config_json,
       ckpt.config, ParseKerasConfig(config_json, task, preprocessor, dir));
   if (!options.load_vision) ckpt.config.vision.reset();
   if (!options.load_audio) ckpt.config.audio.reset();
-  GEMMA_ASSIGN_OR_RETURN(std::vector<RawTensor> tensors,
-                         ReadKerasWeights(dir, ckpt.config));
+  GEMMA_ASSIGN_OR_RETURN(
+      std::vector<RawTensor> tensors,
+      ReadKerasWeights(dir, ckpt.config, !options.load_vision,
+                       !options.load_audio));
   GEMMA_RETURN_IF_ERROR(
-      FillStore(std::move(tensors), ckpt.config, ckpt.weights));
+      FillStore(std::move(tensors), ckpt.config, options, ckpt.weights));
   return FinishConfig(options, ckpt);
 }
 

@@ -29,9 +29,14 @@ absl::StatusOr<RawTensor> ReadSource(KerasH5Reader& reader,
                                      const std::string& canonical) {
   absl::StatusOr<RawTensor> t = reader.Read(src.group, src.index);
   if (!t.ok()) {
-    return absl::Status(t.status().code(),
-                        absl::StrCat(t.status().message(),
-                                     " (needed for tensor ", canonical, ")"));
+    // A dataset the config requires but the files lack is a malformed
+    // checkpoint (INVALID_ARGUMENT), not a missing file.
+    const absl::StatusCode code = absl::IsNotFound(t.status())
+                                      ? absl::StatusCode::kInvalidArgument
+                                      : t.status().code();
+    return absl::Status(
+        code, absl::StrCat(t.status().message(), " (needed for tensor ",
+                           canonical, ")"));
   }
   if (t->view.shape != want) {
     return absl::InvalidArgumentError(
@@ -98,7 +103,8 @@ absl::StatusOr<RawTensor> Convert(KerasH5Reader& reader,
 }  // namespace
 
 absl::StatusOr<std::vector<RawTensor>> ReadKerasWeights(
-    const std::string& dir, const ModelConfig& config) {
+    const std::string& dir, const ModelConfig& config, bool skip_vision,
+    bool skip_audio) {
   GEMMA_ASSIGN_OR_RETURN(std::unique_ptr<KerasH5Reader> reader,
                          KerasH5Reader::Open(dir));
   const std::map<std::string, KerasBinding> bindings = KerasBindings(config);
@@ -121,8 +127,8 @@ absl::StatusOr<std::vector<RawTensor>> ReadKerasWeights(
   GEMMA_ASSIGN_OR_RETURN(auto datasets, reader->ListDatasets());
   for (const auto& [path, file] : datasets) {
     if (used.count(path)) continue;
-    if ((!config.vision && absl::StartsWith(path, kKerasVisionRoot)) ||
-        (!config.audio && absl::StartsWith(path, kKerasAudioRoot))) {
+    if ((skip_vision && absl::StartsWith(path, kKerasVisionRoot)) ||
+        (skip_audio && absl::StartsWith(path, kKerasAudioRoot))) {
       continue;  // A tower the caller chose not to load.
     }
     return absl::InvalidArgumentError(

@@ -178,6 +178,10 @@ absl::StatusOr<std::vector<RawTensor>> ReadSafetensorsDir(
     where[it.key()] = file;
     shards.insert(file);
   }
+  if (where.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(index_path, ": weight_map lists no tensors"));
+  }
   std::vector<RawTensor> all;
   std::set<std::string> seen;
   for (const std::string& shard : shards) {

@@ -23,9 +23,11 @@ absl::StatusOr<std::vector<RawTensor>> CanonicalizeHfTensors(
 
 // Reads the weights of a Keras preset directory (model.weights.h5, or
 // model.weights.json + shards) for `config`, returning canonical tensors.
-// Tensors of towers not in `config` are not read.
+// Datasets the config does not explain are an error, except those of a
+// tower the caller chose to skip (`skip_vision`, `skip_audio`).
 absl::StatusOr<std::vector<RawTensor>> ReadKerasWeights(
-    const std::string& dir, const ModelConfig& config);
+    const std::string& dir, const ModelConfig& config, bool skip_vision,
+    bool skip_audio);
 
 // Writes `weights` (canonical) as `path` (a Keras model.weights.h5) with
 // tensors stored as `dtype`.
