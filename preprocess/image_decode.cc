@@ -3,15 +3,15 @@
 #include <exception>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
-#include <opencv2/videoio.hpp>
+#include <opencv2/imgproc.hpp>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "preprocess/gif_decode.h"
 #include "preprocess/image_header.h"
-#include "preprocess/temp_file.h"
 
 namespace gemma::preprocess {
 namespace {
@@ -58,19 +58,6 @@ absl::Status CheckJpegComplete(absl::string_view bytes) {
   return absl::InvalidArgumentError(
       "the JPEG image is truncated or corrupt: no complete scan followed by "
       "an end-of-image marker");
-}
-
-absl::StatusOr<cv::Mat> DecodeGifFirstFrame(absl::string_view bytes) {
-  GEMMA_ASSIGN_OR_RETURN(ScopedTempFile file,
-                         ScopedTempFile::Create(bytes, ".gif"));
-  cv::Mat frame;
-  try {
-    cv::VideoCapture cap(file.path(), cv::CAP_FFMPEG);
-    if (!cap.isOpened() || !cap.read(frame)) frame.release();
-  } catch (const cv::Exception&) {
-    frame.release();
-  }
-  return frame;
 }
 
 // Turns any decoded Mat (8/16-bit, 1-4 channels, OpenCV's BGR order) into RGB.
@@ -171,22 +158,19 @@ absl::StatusOr<RgbImage> DecodeImage(absl::string_view bytes,
     GEMMA_RETURN_IF_ERROR(CheckJpegComplete(bytes));
   }
 
+  if (header.format == ImageFormat::kGif) return DecodeGifFirstFrame(bytes);
+
+  // IMREAD_COLOR applies the EXIF orientation (JPEG has no alpha);
+  // IMREAD_UNCHANGED keeps alpha and 16-bit samples for the others.
+  const int flags = header.format == ImageFormat::kJpeg ? cv::IMREAD_COLOR
+                                                        : cv::IMREAD_UNCHANGED;
   cv::Mat decoded;
-  if (header.format == ImageFormat::kGif) {
-    GEMMA_ASSIGN_OR_RETURN(decoded, DecodeGifFirstFrame(bytes));
-  } else {
-    // IMREAD_COLOR applies the EXIF orientation (JPEG has no alpha);
-    // IMREAD_UNCHANGED keeps alpha and 16-bit samples for the others.
-    const int flags = header.format == ImageFormat::kJpeg
-                          ? cv::IMREAD_COLOR
-                          : cv::IMREAD_UNCHANGED;
-    try {
-      const cv::Mat buf(1, static_cast<int>(bytes.size()), CV_8UC1,
-                        const_cast<char*>(bytes.data()));
-      decoded = cv::imdecode(buf, flags);
-    } catch (const cv::Exception& e) {
-      decoded.release();
-    }
+  try {
+    const cv::Mat buf(1, static_cast<int>(bytes.size()), CV_8UC1,
+                      const_cast<char*>(bytes.data()));
+    decoded = cv::imdecode(buf, flags);
+  } catch (const cv::Exception& e) {
+    decoded.release();
   }
   if (decoded.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -200,6 +184,15 @@ absl::StatusOr<RgbImage> DecodeImage(absl::string_view bytes,
         "the ", ImageFormatName(header.format), " image decoded to ",
         decoded.cols, "x", decoded.rows, " pixels but its header declares ",
         header.width, "x", header.height));
+  }
+  // A truecolour PNG (colour type 2) whose tRNS chunk names a transparent
+  // colour is still an "RGB" image to Pillow, which the reference rule does
+  // not composite; OpenCV turns the colour key into alpha, so drop it.
+  if (header.format == ImageFormat::kPng && bytes.size() > 25 &&
+      bytes[25] == 2 && decoded.channels() == 4) {
+    cv::Mat bgr;
+    cv::cvtColor(decoded, bgr, cv::COLOR_BGRA2BGR);
+    decoded = bgr;
   }
   return ToRgb(decoded);
 }

@@ -7,8 +7,10 @@
 //  * 16-bit samples keep their high byte.
 //  * An alpha channel is composited over opaque white exactly like Pillow's
 //    Image.alpha_composite(white, image).convert("RGB").
-//  * GIF: the first frame, through OpenCV's video reader (OpenCV 4.6 has no
-//    GIF image codec); GIF transparency is not composited.
+//    Palette and greyscale PNGs with a tRNS chunk count as having alpha;
+//    truecolour PNGs with a tRNS colour key do not (Pillow keeps them "RGB").
+//  * GIF: the first frame (own decoder, gif_decode.h); its transparent
+//    index becomes white.
 // The declared size is read from the file header and checked against the
 // limits before any pixel memory is allocated.
 // Thread-safety: pure functions; safe to call concurrently.

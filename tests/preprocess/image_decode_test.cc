@@ -23,6 +23,10 @@ using testing::MediaPath;
 using testing::NpyToImage;
 using testing::ReadFileBytes;
 
+std::string SeedPath(const std::string& name) {
+  return ::gemma::testing::TestDataDir() + "/media/" + name;
+}
+
 std::string Encode(const cv::Mat& m, const std::string& ext,
                    const std::vector<int>& params = {}) {
   std::vector<uchar> buf;
@@ -228,12 +232,38 @@ TEST(ImageDecodeTest, GifFirstFrame) {
   ASSERT_OK_AND_ASSIGN(RgbImage img, DecodeImage(TinyGif(), "image/gif"));
   ASSERT_EQ(img.height, 2);
   ASSERT_EQ(img.width, 4);
-  // Palette: red, green, blue, white (video decoders may round colours).
-  EXPECT_NEAR(img.at(0, 0, 0), 255, 8);
-  EXPECT_NEAR(img.at(0, 0, 1), 0, 8);
-  EXPECT_NEAR(img.at(0, 1, 1), 255, 8);
-  EXPECT_NEAR(img.at(0, 2, 2), 255, 8);
-  EXPECT_NEAR(img.at(1, 0, 1), 255, 8);
+  // Palette: red, green, blue, white; rows 0 1 2 3 / 3 2 1 0.
+  const uint8_t want[8][3] = {{255, 0, 0},     {0, 255, 0},     {0, 0, 255},
+                              {255, 255, 255}, {255, 255, 255}, {0, 0, 255},
+                              {0, 255, 0},     {255, 0, 0}};
+  for (int i = 0; i < 8; ++i) {
+    for (int c = 0; c < 3; ++c) EXPECT_EQ(img.data[i * 3 + c], want[i][c]);
+  }
+}
+
+TEST(ImageDecodeTest, PngTransparencyVariants) {
+  // Palette with tRNS: transparent -> white, alpha 128 composited.
+  ASSERT_OK_AND_ASSIGN(std::string pal,
+                       ReadFileBytes(SeedPath("png_palette_trns.png")));
+  ASSERT_OK_AND_ASSIGN(RgbImage p, DecodeImage(pal));
+  uint8_t half_green[3];
+  const uint8_t green128[4] = {0, 255, 0, 128};
+  CompositeOverWhite(green128, half_green);
+  EXPECT_THAT(p.data, ::testing::ElementsAre(255, 255, 255,  //
+                                             half_green[0], half_green[1],
+                                             half_green[2],  //
+                                             0, 0, 255,      //
+                                             10, 20, 30));
+  // Grey + alpha.
+  ASSERT_OK_AND_ASSIGN(std::string ga,
+                       ReadFileBytes(SeedPath("png_gray_alpha.png")));
+  ASSERT_OK_AND_ASSIGN(RgbImage g, DecodeImage(ga));
+  EXPECT_THAT(g.data, ::testing::ElementsAre(255, 255, 255, 100, 100, 100));
+  // Truecolour colour key: stays RGB (Pillow mode "RGB" is not composited).
+  ASSERT_OK_AND_ASSIGN(std::string key,
+                       ReadFileBytes(SeedPath("png_rgb_colorkey.png")));
+  ASSERT_OK_AND_ASSIGN(RgbImage k, DecodeImage(key));
+  EXPECT_THAT(k.data, ::testing::ElementsAre(1, 2, 3, 4, 5, 6));
 }
 
 // ---- Bad media: each gives INVALID_ARGUMENT with a precise message. ----
