@@ -83,21 +83,29 @@ std::string PyRepr(const OrderedJson& v) {
 
 }  // namespace
 
-std::string PyTrim(absl::string_view s) {
-  // Find the first non-space code point.
+size_t PyLeadingSpaceLength(absl::string_view s) {
   size_t begin = 0;
   while (begin < s.size()) {
     size_t next = begin;
     if (!IsPySpace(NextCodePoint(s, &next))) break;
     begin = next;
   }
-  // Find the end of the last non-space code point.
-  size_t end = begin, pos = begin;
+  return begin;
+}
+
+size_t PyLengthWithoutTrailingSpace(absl::string_view s) {
+  size_t end = 0, pos = 0;
   while (pos < s.size()) {
     const char32_t c = NextCodePoint(s, &pos);
     if (!IsPySpace(c)) end = pos;
   }
-  return std::string(s.substr(begin, end - begin));
+  return end;
+}
+
+std::string PyTrim(absl::string_view s) {
+  const size_t begin = PyLeadingSpaceLength(s);
+  s.remove_prefix(begin);
+  return std::string(s.substr(0, PyLengthWithoutTrailingSpace(s)));
 }
 
 std::string PyFloatRepr(double v) {

@@ -7,6 +7,7 @@
 #ifndef GEMMA_TOKENIZER_CHAT_VALUE_FORMAT_H_
 #define GEMMA_TOKENIZER_CHAT_VALUE_FORMAT_H_
 
+#include <cstddef>
 #include <string>
 #include <utility>
 #include <vector>
@@ -19,6 +20,11 @@ namespace gemma::tokenizer {
 // Python str.strip(): removes every code point for which str.isspace() holds
 // from both ends.
 std::string PyTrim(absl::string_view s);
+
+// Byte length of the leading run of Python whitespace of `s`.
+size_t PyLeadingSpaceLength(absl::string_view s);
+// Byte length of `s` without its trailing run of Python whitespace.
+size_t PyLengthWithoutTrailingSpace(absl::string_view s);
 
 // Python repr of a float (shortest round-trip digits): 1.5, 21.0, 1e-05,
 // 1e+16, 1000000000000000.0.

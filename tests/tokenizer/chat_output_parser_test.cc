@@ -1,0 +1,152 @@
+#include "tokenizer/chat_output_parser.h"
+
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
+#include "tokenizer/tool_call_syntax.h"
+
+namespace gemma::tokenizer {
+namespace {
+
+using ::gemma::testing::StatusIs;
+
+// Feeds `text` in chunks of `chunk` bytes and checks that the deltas add up
+// to the final result.
+ParsedChatOutput ParseInChunks(const std::string& text, size_t chunk,
+                               bool start_in_thinking = false) {
+  ChatOutputParser parser(start_in_thinking);
+  std::string content, reasoning;
+  std::vector<ParsedToolCall> calls;
+  auto add = [&](const ChatOutputDelta& d) {
+    content += d.content;
+    reasoning += d.reasoning;
+    calls.insert(calls.end(), d.tool_calls.begin(), d.tool_calls.end());
+  };
+  for (size_t i = 0; i < text.size(); i += chunk)
+    add(parser.Push(text.substr(i, chunk)));
+  add(parser.Finish());
+  EXPECT_EQ(content, parser.result().content);
+  EXPECT_EQ(reasoning, parser.result().reasoning);
+  EXPECT_EQ(calls.size(), parser.result().tool_calls.size());
+  return parser.result();
+}
+
+// The reply shapes of spec §6.5.8, parsed whole and in every chunk size.
+TEST(ChatOutputParserTest, OutputShapes) {
+  struct Case {
+    std::string text;
+    bool start_in_thinking;
+    std::string content, reasoning, end_marker;
+    size_t num_calls;
+  };
+  const std::vector<Case> cases = {
+      {"Paris.<turn|>", false, "Paris.", "", "<turn|>", 0},
+      {"<|channel>thought\n Think hard. \n<channel|>Paris.<turn|>", false,
+       "Paris.", "Think hard.", "<turn|>", 0},
+      {"<|channel>thought\n<channel|>Paris.<turn|>", false, "Paris.", "",
+       "<turn|>", 0},
+      {"more reasoning\n<channel|>It is 21.<turn|>", true, "It is 21.",
+       "more reasoning", "<turn|>", 0},
+      {"<|channel>thought\nneed tool<channel|><|tool_call>call:get_weather{"
+       "city:<|\"|>Paris<|\"|>}<tool_call|><|tool_response>",
+       false, "", "need tool", "<|tool_response>", 1},
+      {"Answer<eos>ignored", false, "Answer", "", "<eos>", 0},
+      {"no end marker", false, "no end marker", "", "", 0},
+      {"a < b and <b>bold</b> <|not a marker", false,
+       "a < b and <b>bold</b> <|not a marker", "", "", 0},
+  };
+  for (const Case& c : cases) {
+    for (size_t chunk : {1, 2, 3, 5, 7, 1000}) {
+      SCOPED_TRACE(c.text + " / chunk " + std::to_string(chunk));
+      const ParsedChatOutput out =
+          ParseInChunks(c.text, chunk, c.start_in_thinking);
+      EXPECT_EQ(out.content, c.content);
+      EXPECT_EQ(out.reasoning, c.reasoning);
+      EXPECT_EQ(out.end_marker, c.end_marker);
+      EXPECT_EQ(out.tool_calls.size(), c.num_calls);
+    }
+  }
+}
+
+TEST(ChatOutputParserTest, ToolCallsAreReportedWhenTheyClose) {
+  ChatOutputParser parser;
+  EXPECT_TRUE(parser.Push("<|tool_call>call:a{x:1}").tool_calls.empty());
+  ChatOutputDelta d = parser.Push("<tool_call|><|tool_call>call:b{");
+  ASSERT_EQ(d.tool_calls.size(), 1u);
+  EXPECT_EQ(d.tool_calls[0].name, "a");
+  EXPECT_EQ(d.tool_calls[0].ArgumentsJson(), R"({"x":1})");
+  d = parser.Push("y:[1.5,true,null,<|\"|>s, \"q\"<|\"|>]}<tool_call|>");
+  ASSERT_EQ(d.tool_calls.size(), 1u);
+  EXPECT_EQ(d.tool_calls[0].name, "b");
+  EXPECT_EQ(d.tool_calls[0].ArgumentsJson(),
+            R"({"y":[1.5,true,null,"s, \"q\""]})");
+  d = parser.Push("<|tool_response>");
+  EXPECT_TRUE(d.finished);
+  EXPECT_TRUE(parser.finished());
+  EXPECT_EQ(parser.Push("after").content, "");
+}
+
+TEST(ChatOutputParserTest, ReasoningNeverLeaksIntoContent) {
+  const ParsedChatOutput out = ParseChatOutput(
+      "<|channel>thought\nfirst<channel|>A<|channel>thought\nsecond<channel|>"
+      "B");
+  EXPECT_EQ(out.content, "AB");
+  EXPECT_EQ(out.reasoning, "first\nsecond");
+  // Unterminated channel at the end of the stream stays reasoning.
+  const ParsedChatOutput open =
+      ParseChatOutput("X<|channel>thought\nstill thinking  ");
+  EXPECT_EQ(open.content, "X");
+  EXPECT_EQ(open.reasoning, "still thinking");
+}
+
+TEST(ChatOutputParserTest, BrokenToolCallIsKeptAsText) {
+  const ParsedChatOutput out =
+      ParseChatOutput("<|tool_call>call:f{x:<tool_call|>ok");
+  EXPECT_TRUE(out.tool_calls.empty());
+  EXPECT_EQ(out.content, "<|tool_call>call:f{x:<tool_call|>ok");
+  const ParsedChatOutput cut = ParseChatOutput("<|tool_call>call:f{x:1");
+  EXPECT_EQ(cut.content, "<|tool_call>call:f{x:1");
+}
+
+TEST(ToolCallSyntaxTest, RoundTripsTheTemplateValueSyntax) {
+  ASSERT_OK_AND_ASSIGN(
+      ParsedToolCall call,
+      ParseToolCallText(
+          "call:get_weather{city:<|\"|>Paris<|\"|>,unit:<|\"|>C<|\"|>}"));
+  EXPECT_EQ(call.name, "get_weather");
+  EXPECT_EQ(call.ArgumentsJson(), R"({"city":"Paris","unit":"C"})");
+  ASSERT_OK_AND_ASSIGN(
+      OrderedJson v,
+      ParseGemmaValue("{a:21,b:21.0,c:1e-05,d:-3,e:{<|\"|>k<|\"|>:[]},"
+                      "f:None,g:True}"));
+  EXPECT_EQ(
+      v.dump(),
+      R"({"a":21,"b":21.0,"c":1e-05,"d":-3,"e":{"k":[]},"f":null,"g":true})");
+  EXPECT_TRUE(v["a"].is_number_integer());
+  EXPECT_TRUE(v["b"].is_number_float());
+  ASSERT_OK_AND_ASSIGN(ParsedToolCall empty, ParseToolCallText("call:ping{}"));
+  EXPECT_EQ(empty.ArgumentsJson(), "{}");
+}
+
+TEST(ToolCallSyntaxTest, ErrorsSayWhere) {
+  EXPECT_THAT(ParseToolCallText("get{}"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "call:NAME"));
+  EXPECT_THAT(ParseToolCallText("call:{}"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "name"));
+  EXPECT_THAT(ParseToolCallText("call:f{a:<|\"|>x}"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "unterminated"));
+  EXPECT_THAT(
+      ParseToolCallText("call:f{a:1"),
+      StatusIs(absl::StatusCode::kInvalidArgument, "unterminated mapping"));
+  EXPECT_THAT(ParseGemmaValue("[1,2] extra"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "after the value"));
+  std::string deep(100, '[');
+  EXPECT_THAT(ParseGemmaValue(deep),
+              StatusIs(absl::StatusCode::kInvalidArgument, "deep"));
+}
+
+}  // namespace
+}  // namespace gemma::tokenizer
