@@ -44,8 +44,9 @@ absl::Status Gemma4Model::Mlp(ForwardState* st, const ops::PackedWeight& gate,
   const size_t n = static_cast<size_t>(rows) * gate.out_dim();
   float* g = ForwardState::Grow(&st->gate, n);
   float* u = ForwardState::Grow(&st->up, n);
-  GEMMA_RETURN_IF_ERROR(st->runner.Run(gate, in, rows, g));   // gelu(z·Wg)
-  GEMMA_RETURN_IF_ERROR(st->runner.Run(up, in, rows, u, g));  // (z·Wu)⊙g
+  GEMMA_RETURN_IF_ERROR(st->runner.Run(gate, in, rows, g));  // gelu(z·Wg)
+  GEMMA_RETURN_IF_ERROR(
+      st->runner.RunSameInput(up, in, rows, u, g));  // (z·Wu)⊙g
   return st->runner.Run(down, u, rows, out);
 }
 

@@ -166,18 +166,13 @@ absl::StatusOr<MatmulRunner::Prim*> MatmulRunner::GetPrim(const PackedWeight& w,
 }
 
 absl::Status MatmulRunner::RunChunk(const PackedWeight& w, const float* x,
-                                    int m, float* y, const float* aux) {
+                                    int m, float* y, const float* aux,
+                                    const uint16_t* converted) {
   auto prim_or = GetPrim(w, m);
   if (!prim_or.ok()) return prim_or.status();
   Prim* p = *prim_or;
-  void* src = const_cast<float*>(x);
-  if (w.format() == WeightFormat::kBF16) {
-    const size_t n = static_cast<size_t>(m) * w.in_dim();
-    if (bf16_scratch_.size() < n) bf16_scratch_.resize(n);
-    uint16_t* b = bf16_scratch_.data();
-    for (size_t i = 0; i < n; ++i) b[i] = FloatToBf16(x[i]);
-    src = b;
-  }
+  void* src = converted != nullptr ? const_cast<uint16_t*>(converted)
+                                   : static_cast<void*>(const_cast<float*>(x));
   try {
     p->src.set_data_handle(src);
     p->dst.set_data_handle(y);
@@ -195,10 +190,33 @@ absl::Status MatmulRunner::RunChunk(const PackedWeight& w, const float* x,
 
 absl::Status MatmulRunner::Run(const PackedWeight& w, const float* x, int m,
                                float* y, const float* aux) {
+  return RunImpl(w, x, m, y, aux, /*reuse=*/false);
+}
+
+absl::Status MatmulRunner::RunSameInput(const PackedWeight& w, const float* x,
+                                        int m, float* y, const float* aux) {
+  return RunImpl(w, x, m, y, aux, /*reuse=*/true);
+}
+
+absl::Status MatmulRunner::RunImpl(const PackedWeight& w, const float* x, int m,
+                                   float* y, const float* aux, bool reuse) {
   if (m < 0) return absl::InvalidArgumentError("negative row count");
   if (w.epilogue().kind == Epilogue::Kind::kMultiply && aux == nullptr) {
     return absl::InvalidArgumentError(
         absl::StrCat(w.name(), ": the multiply epilogue needs aux"));
+  }
+  const uint16_t* converted = nullptr;
+  if (w.format() == WeightFormat::kBF16) {
+    // Activations are rounded to bf16 once for the whole input.
+    const size_t n = static_cast<size_t>(m) * w.in_dim();
+    if (!(reuse && converted_x_ == x && converted_n_ == n)) {
+      if (bf16_scratch_.size() < n) bf16_scratch_.resize(n);
+      uint16_t* b = bf16_scratch_.data();
+      for (size_t i = 0; i < n; ++i) b[i] = FloatToBf16(x[i]);
+      converted_x_ = x;
+      converted_n_ = n;
+    }
+    converted = bf16_scratch_.data();
   }
   int done = 0;
   while (done < m) {
@@ -212,7 +230,8 @@ absl::Status MatmulRunner::Run(const PackedWeight& w, const float* x, int m,
     const size_t xo = static_cast<size_t>(done) * w.in_dim();
     const size_t yo = static_cast<size_t>(done) * w.out_dim();
     absl::Status s =
-        RunChunk(w, x + xo, rows, y + yo, aux == nullptr ? nullptr : aux + yo);
+        RunChunk(w, x + xo, rows, y + yo, aux == nullptr ? nullptr : aux + yo,
+                 converted == nullptr ? nullptr : converted + xo);
     if (!s.ok()) return s;
     done += rows;
   }

@@ -101,6 +101,11 @@ class MatmulRunner {
   // y and aux `out` apart. aux is required for Epilogue::kMultiply only.
   absl::Status Run(const PackedWeight& w, const float* x, int m, float* y,
                    const float* aux = nullptr);
+  // As Run, for a bf16 weight whose input x (same pointer, same m, same
+  // width) is unchanged since the previous Run: reuses its bf16 copy
+  // instead of converting again (e.g. the up projection after the gate).
+  absl::Status RunSameInput(const PackedWeight& w, const float* x, int m,
+                            float* y, const float* aux = nullptr);
 
   // Number of cached primitives (for tests).
   size_t num_primitives() const { return prims_.size(); }
@@ -113,12 +118,17 @@ class MatmulRunner {
   };
   absl::StatusOr<Prim*> GetPrim(const PackedWeight& w, int m);
   absl::Status RunChunk(const PackedWeight& w, const float* x, int m, float* y,
-                        const float* aux);
+                        const float* aux, const uint16_t* converted);
+  absl::Status RunImpl(const PackedWeight& w, const float* x, int m, float* y,
+                       const float* aux, bool reuse);
 
   dnnl::engine engine_;
   dnnl::stream stream_;
   std::map<std::pair<const PackedWeight*, int>, Prim> prims_;
   std::vector<uint16_t> bf16_scratch_;
+  // What bf16_scratch_ holds: the converted x of the last bf16 Run.
+  const float* converted_x_ = nullptr;
+  size_t converted_n_ = 0;
 };
 
 }  // namespace gemma::model::ops

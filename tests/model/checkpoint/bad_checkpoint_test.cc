@@ -138,6 +138,19 @@ TEST(BadCheckpointTest, InconsistentConfig) {
               StatusIs(kInvalid, "num_attention_heads (3)"));
 }
 
+TEST(BadCheckpointTest, AbsurdSizesAreRejectedBeforeUse) {
+  Copy c("e2b_like/hf");
+  Json config = Json::parse(Read(c.path("config.json")));
+  config["text_config"]["num_hidden_layers"] = 2000000000;
+  config["text_config"].erase("layer_types");
+  Write(c.path("config.json"), config.dump());
+  EXPECT_THAT(LoadCheckpoint(c.dir()), StatusIs(kInvalid, "num_layers"));
+  config["text_config"]["num_hidden_layers"] = 6;
+  config["text_config"]["num_attention_heads"] = 0;
+  Write(c.path("config.json"), config.dump());
+  EXPECT_THAT(LoadCheckpoint(c.dir()), StatusIs(kInvalid, "head counts"));
+}
+
 TEST(BadCheckpointTest, TruncatedSafetensors) {
   Copy c("e2b_like/hf");
   const std::string file = c.path("model.safetensors");

@@ -193,6 +193,10 @@ TEST(LinearTest, Bf16WeightsAndActivations) {
   for (size_t i = 0; i < x.size(); ++i) xr[i] = Bf16ToFloat(FloatToBf16(x[i]));
   auto ref = Reference(xr, wr, m, in, out);
   for (size_t i = 0; i < y.size(); ++i) ASSERT_NEAR(y[i], ref[i], 1e-3);
+  // Reusing the converted input gives the same bits.
+  std::vector<float> y2(y.size());
+  ASSERT_OK(env.runner.RunSameInput(**created, x.data(), m, y2.data()));
+  EXPECT_EQ(y, y2);
 }
 
 TEST(LinearTest, RejectsBadWeights) {

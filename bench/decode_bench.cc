@@ -1,0 +1,209 @@
+// Decoder throughput on Gemma 4 E2B dimensions (spec §1.3) with random
+// bf16 weights held in memory: prefill tok/s for one prompt, decode tok/s
+// for one sequence (greedy), and peak RSS, at 1 and 2 threads, printed with
+// their ratios to the peer (llama.cpp) and oneDNN-floor figures of the
+// reference machine.
+//
+//   decode_bench [--threads=1,2] [--prompt=512] [--decode=64]
+//                [--compute=auto|f32|bf16] [--reps=2]
+//
+// The reference figures (llama.cpp BF16 on a 2-vCPU Zen 5 with AVX-512
+// bf16; oneDNN 2.6.3 decode-step floor) only compare like with like on that
+// machine type with bf16 compute; on a CPU without bf16 matmul the model
+// falls back to f32 weights (twice the bytes per token) and says so.
+#include <omp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "model/checkpoint/checkpoint.h"
+#include "model/decoder/gemma4_model.h"
+#include "model/ops/linear.h"
+
+ABSL_FLAG(std::string, threads, "1,2", "comma-separated thread counts");
+ABSL_FLAG(int, prompt, 512, "prompt tokens (prefill)");
+ABSL_FLAG(int, decode, 64, "decode steps after the prompt");
+ABSL_FLAG(std::string, compute, "auto", "auto, f32 or bf16");
+ABSL_FLAG(int, reps, 2, "timed repetitions (after one warm-up)");
+ABSL_FLAG(bool, force, false, "run even if MemAvailable looks too small");
+
+namespace gemma {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+int64_t ProcKb(const char* file, const char* key) {
+  std::ifstream in(file);
+  std::string k;
+  int64_t v = 0;
+  std::string unit;
+  while (in >> k >> v >> unit) {
+    if (k == key) return v;
+  }
+  return -1;
+}
+
+// Reference figures (perf-limits: E2B bf16, llama-bench pp512 / tg64 and the
+// oneDNN decode-step floor at B=1), per thread count.
+struct Reference {
+  double llama_prefill, llama_decode, floor_decode, prefill_ceiling;
+};
+Reference RefFor(int threads) {
+  if (threads == 1) return {67.0, 6.91, 8.4, 134.0};
+  return {124.8, 9.5, 9.6, 250.0};  // 2t: medians of the stated ranges.
+}
+
+int Main() {
+  std::vector<int> thread_counts;
+  for (absl::string_view s :
+       absl::StrSplit(absl::GetFlag(FLAGS_threads), ',')) {
+    int t;
+    if (absl::SimpleAtoi(s, &t) && t > 0) thread_counts.push_back(t);
+  }
+  const int prompt = absl::GetFlag(FLAGS_prompt);
+  const int steps = absl::GetFlag(FLAGS_decode);
+  const int reps = std::max(1, absl::GetFlag(FLAGS_reps));
+  model::ModelOptions options;
+  options.release_packed_weights = true;
+  const std::string compute = absl::GetFlag(FLAGS_compute);
+  if (compute == "f32") options.compute = model::ModelOptions::Compute::kF32;
+  if (compute == "bf16") options.compute = model::ModelOptions::Compute::kBF16;
+
+  auto config_or = model::NamedConfig("e2b");
+  if (!config_or.ok()) {
+    std::fprintf(stderr, "%s\n", config_or.status().ToString().c_str());
+    return 1;
+  }
+  model::ModelConfig config = *config_or;
+  config.vision.reset();  // Text decoder only.
+  config.audio.reset();
+  config.weights_dtype = model::DType::kBF16;
+
+  const dnnl::engine probe(dnnl::engine::kind::cpu, 0);
+  const bool bf16 = model::ops::Bf16MatmulSupported(probe) &&
+                    options.compute != model::ModelOptions::Compute::kF32;
+  // bf16 store (~9.3 GB), then packed copies: f32 doubles the matmul part.
+  const double need_gb = bf16 ? 10.5 : 15.5;
+  const double avail_gb = ProcKb("/proc/meminfo", "MemAvailable:") / 1048576.0;
+  std::printf("E2B text decoder, random bf16 weights; compute %s%s\n",
+              bf16 ? "bf16" : "f32",
+              bf16 ? "" : " (this CPU's oneDNN has no bf16 matmul)");
+  if (avail_gb < need_gb && !absl::GetFlag(FLAGS_force)) {
+    std::fprintf(stderr,
+                 "needs about %.1f GB of RAM, MemAvailable is %.1f GB; "
+                 "rerun with --force to try anyway\n",
+                 need_gb, avail_gb);
+    return 1;
+  }
+
+  auto t0 = Clock::now();
+  auto ckpt = model::MakeRandomCheckpoint(config, 1234);
+  if (!ckpt.ok()) {
+    std::fprintf(stderr, "%s\n", ckpt.status().ToString().c_str());
+    return 1;
+  }
+  auto t1 = Clock::now();
+  auto model_or =
+      model::Gemma4Model::Create((*ckpt)->config, (*ckpt)->weights, options);
+  if (!model_or.ok()) {
+    std::fprintf(stderr, "%s\n", model_or.status().ToString().c_str());
+    return 1;
+  }
+  auto t2 = Clock::now();
+  const model::Gemma4Model& m = **model_or;
+  std::printf(
+      "random weights %.1f s, packing %.1f s, packed %.2f GB (%s)\n",
+      Seconds(t0, t1), Seconds(t1, t2), m.packed_bytes() / 1e9,
+      m.weight_format() == model::ops::WeightFormat::kBF16 ? "bf16" : "f32");
+
+  const int block = 16;
+  const int blocks_needed = (prompt + steps + block) / block + 1;
+  auto kv = model::KvCache::Create(config.text, blocks_needed, block);
+  if (!kv.ok()) {
+    std::fprintf(stderr, "%s\n", kv.status().ToString().c_str());
+    return 1;
+  }
+  std::vector<int> table(blocks_needed);
+  for (int i = 0; i < blocks_needed; ++i) table[i] = i;
+  auto state = m.NewState();
+  std::mt19937 rng(5);
+  std::uniform_int_distribution<int> tok(3, config.text.vocab_size - 1);
+  std::vector<int32_t> tokens(prompt);
+  for (int32_t& t : tokens) t = tok(rng);
+
+  for (int threads : thread_counts) {
+    omp_set_num_threads(threads);
+    std::vector<double> pre_s, dec_s;
+    for (int rep = 0; rep <= reps; ++rep) {  // rep 0 warms up.
+      std::vector<int32_t> seq = tokens;
+      model::ForwardOutput out;
+      model::ForwardEntry e{seq, 0, table, false};
+      auto a = Clock::now();
+      absl::Status s = m.Forward(state.get(), kv->get(), {&e, 1}, &out);
+      auto b = Clock::now();
+      if (!s.ok()) {
+        std::fprintf(stderr, "%s\n", s.ToString().c_str());
+        return 1;
+      }
+      seq.reserve(prompt + steps + 1);
+      const int n = rep == 0 ? std::min(steps, 4) : steps;
+      for (int i = 0; i < n; ++i) {
+        const float* row = out.logits_row(0);
+        seq.push_back(static_cast<int32_t>(
+            std::max_element(row, row + out.vocab_size) - row));
+        model::ForwardEntry d{absl::MakeConstSpan(&seq.back(), 1),
+                              static_cast<int>(seq.size()) - 1, table, false};
+        s = m.Forward(state.get(), kv->get(), {&d, 1}, &out);
+        if (!s.ok()) {
+          std::fprintf(stderr, "%s\n", s.ToString().c_str());
+          return 1;
+        }
+      }
+      auto c = Clock::now();
+      if (rep == 0) continue;
+      pre_s.push_back(Seconds(a, b));
+      dec_s.push_back(Seconds(b, c));
+    }
+    std::sort(pre_s.begin(), pre_s.end());
+    std::sort(dec_s.begin(), dec_s.end());
+    const double prefill = prompt / pre_s[pre_s.size() / 2];
+    const double decode = steps / dec_s[dec_s.size() / 2];
+    const Reference ref = RefFor(threads);
+    std::printf(
+        "threads %d: prefill %.2f tok/s (%d tokens; best %.2f), decode %.3f "
+        "tok/s (%d steps; best %.3f)\n",
+        threads, prefill, prompt, prompt / pre_s.front(), decode, steps,
+        steps / dec_s.front());
+    std::printf(
+        "  ratio to llama.cpp BF16 %dt: prefill %.2f (ref %.1f), decode %.2f "
+        "(ref %.2f); to oneDNN decode floor %.2f (ref %.1f); to prefill "
+        "ceiling %.2f (ref %.0f)\n",
+        threads, prefill / ref.llama_prefill, ref.llama_prefill,
+        decode / ref.llama_decode, ref.llama_decode, decode / ref.floor_decode,
+        ref.floor_decode, prefill / ref.prefill_ceiling, ref.prefill_ceiling);
+  }
+  std::printf("peak RSS %.2f GB\n",
+              ProcKb("/proc/self/status", "VmHWM:") / 1048576.0);
+  return 0;
+}
+
+}  // namespace
+}  // namespace gemma
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  return gemma::Main();
+}

@@ -1,0 +1,204 @@
+// The audio tower against keras-hub's golden outputs (e2b_audio: 2
+// conformer layers, d_a 32, 2 heads, SSCP channels (8, 4), clipped
+// linears) from keras-hub's converter features, through the Hugging Face
+// and Keras checkpoint layouts.
+//
+// Tolerance: |got − want| ≤ 1e-4 · max|want| per array. Both sides compute
+// in float32 and differ in summation order only (oneDNN matmul and our
+// im2col convolution vs numpy convolutions and einsums) plus libm ulps;
+// measured differences are ~1e-6 of the value range. A wrong step (window
+// off by one, a missing clip, scale or norm) moves values by > 1e-2.
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "model/audio/audio_encoder.h"
+#include "model/checkpoint/checkpoint.h"
+#include "tests/testing/npy.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/testdata.h"
+
+namespace gemma::model {
+namespace {
+
+using ::gemma::testing::GoldenPath;
+using ::gemma::testing::NpyArray;
+using ::gemma::testing::ReadNpy;
+using ::gemma::testing::StatusIs;
+
+constexpr double kRelTol = 1e-4;
+constexpr int kFrames = 3000;  // keras-hub pads every clip to 30 s.
+
+NpyArray Load(const std::string& rel) {
+  auto a = ReadNpy(GoldenPath(rel));
+  EXPECT_TRUE(a.ok()) << rel << ": " << a.status();
+  return a.ok() ? *std::move(a) : NpyArray{};
+}
+
+// Compares the first `rows` rows of `got` and `want` (both `cols` wide).
+void ExpectClose(const float* got, const float* want, int rows, int cols,
+                 const std::string& what) {
+  double scale = 0, max_diff = 0;
+  int64_t worst = 0;
+  for (int64_t i = 0; i < static_cast<int64_t>(rows) * cols; ++i) {
+    scale = std::max(scale, std::fabs(double{want[i]}));
+    const double d = std::fabs(double{got[i]} - want[i]);
+    if (!(d <= max_diff)) {
+      max_diff = d;
+      worst = i;
+    }
+  }
+  EXPECT_LE(max_diff, kRelTol * scale)
+      << what << ": worst element " << worst << " (row " << worst / cols
+      << ") got " << got[worst] << " want " << want[worst]
+      << " (value range " << scale << ")";
+}
+
+// The converter's full [3000, 128] output: the stored first 256 frames,
+// then the constant every later frame holds (ln(1e-3) in float32, taken
+// from the stored last frame, which README says already has that value).
+std::vector<float> PaddedFeatures(const NpyArray& stored) {
+  const int64_t mels = stored.shape[1];
+  std::vector<float> f(stored.f32(), stored.f32() + stored.size());
+  const float pad = stored.f32()[stored.size() - 1];
+  for (int64_t i = stored.size() - mels; i < stored.size(); ++i) {
+    EXPECT_EQ(stored.f32()[i], pad);
+  }
+  f.resize(static_cast<size_t>(kFrames) * mels, pad);
+  return f;
+}
+
+struct Loaded {
+  std::unique_ptr<Checkpoint> ckpt;
+  std::unique_ptr<AudioEncoder> encoder;
+};
+
+Loaded LoadEncoder(const std::string& dir) {
+  Loaded l;
+  auto ckpt = LoadCheckpoint(GoldenPath(dir));
+  EXPECT_TRUE(ckpt.ok()) << ckpt.status();
+  if (!ckpt.ok()) return l;
+  l.ckpt = *std::move(ckpt);
+  EXPECT_TRUE(l.ckpt->config.audio.has_value());
+  if (!l.ckpt->config.audio) return l;
+  auto enc = AudioEncoder::Create(*l.ckpt->config.audio,
+                                  l.ckpt->config.text.hidden_dim,
+                                  l.ckpt->weights);
+  EXPECT_TRUE(enc.ok()) << enc.status();
+  if (enc.ok()) l.encoder = *std::move(enc);
+  return l;
+}
+
+void CheckClip(const AudioEncoder& enc, int k) {
+  const std::string a = "audio" + std::to_string(k);
+  SCOPED_TRACE(a);
+  const NpyArray feats = Load("media/" + a + "_kh_features.npy");
+  const NpyArray mask = Load("media/" + a + "_kh_features_mask.npy");
+  ASSERT_EQ(feats.shape.size(), 2u);
+  ASSERT_EQ(mask.size(), kFrames);
+  const std::vector<float> f = PaddedFeatures(feats);
+  AudioEncodeOptions opt;
+  opt.keep_intermediates = true;
+  ASSERT_OK_AND_ASSIGN(
+      AudioEncoding out,
+      enc.Encode(f, absl::MakeConstSpan(mask.i32(), mask.size()), opt));
+
+  const NpyArray sscp = Load("e2b_audio/" + a + "_sscp_output.npy");
+  const NpyArray sscp_mask = Load("e2b_audio/" + a + "_sscp_mask.npy");
+  const NpyArray want = Load("e2b_audio/" + a + "_audio_encoder_output.npy");
+  ASSERT_EQ(out.num_steps, 750);
+  ASSERT_EQ(sscp.shape[0], 750);
+  EXPECT_EQ(out.step_mask, sscp_mask.ToInts());
+  int valid = 0;
+  for (int32_t v : sscp_mask.ToInts()) valid += v;
+  EXPECT_EQ(out.num_tokens, valid);
+  EXPECT_EQ(out.num_tokens, k == 0 ? 33 : 10);  // ⌈valid frames / 4⌉.
+
+  const int da = static_cast<int>(sscp.shape[1]);
+  const int dt = static_cast<int>(want.shape[1]);
+  ASSERT_EQ(out.sscp_output.size(), sscp.size());
+  // Every step, padding included: masked frames are zeroed before each
+  // convolution exactly as keras-hub does.
+  ExpectClose(out.sscp_output.data(), sscp.f32(), 750, da, "sscp output");
+  // Rows from padding steps are never used (README); compare valid ones.
+  ASSERT_EQ(out.soft_tokens.size(), static_cast<size_t>(valid) * dt);
+  ExpectClose(out.soft_tokens.data(), want.f32(), valid, dt,
+              "encoder output");
+  ExpectClose(out.all_steps.data(), want.f32(), valid, dt,
+              "encoder output (all steps)");
+
+  // Default options return the same valid tokens.
+  ASSERT_OK_AND_ASSIGN(
+      AudioEncoding plain,
+      enc.Encode(f, absl::MakeConstSpan(mask.i32(), mask.size())));
+  EXPECT_EQ(plain.num_tokens, valid);
+  ASSERT_EQ(plain.soft_tokens.size(), out.soft_tokens.size());
+  ExpectClose(plain.soft_tokens.data(), want.f32(), valid, dt,
+              "encoder output (default options)");
+  EXPECT_TRUE(plain.sscp_output.empty());
+}
+
+TEST(AudioGoldenTest, HuggingFaceLayout) {
+  Loaded l = LoadEncoder("e2b_audio/hf");
+  ASSERT_NE(l.encoder, nullptr);
+  CheckClip(*l.encoder, 0);
+  CheckClip(*l.encoder, 1);
+}
+
+TEST(AudioGoldenTest, KerasLayout) {
+  Loaded l = LoadEncoder("e2b_audio/keras");
+  ASSERT_NE(l.encoder, nullptr);
+  CheckClip(*l.encoder, 0);
+}
+
+// Only the valid frames (what a Hugging Face-style caller passes): the
+// valid outputs do not change, because the conformer is causal and masked
+// frames are zeroed before each convolution.
+TEST(AudioGoldenTest, ValidFramesOnly) {
+  Loaded l = LoadEncoder("e2b_audio/hf");
+  ASSERT_NE(l.encoder, nullptr);
+  const NpyArray feats = Load("media/audio0_kh_features.npy");
+  const NpyArray want = Load("e2b_audio/audio0_audio_encoder_output.npy");
+  const int valid_frames = 130, mels = 128;
+  std::vector<float> f(feats.f32(), feats.f32() + valid_frames * mels);
+  std::vector<int32_t> mask(valid_frames, 1);
+  ASSERT_OK_AND_ASSIGN(AudioEncoding out, l.encoder->Encode(f, mask));
+  ASSERT_EQ(out.num_tokens, 33);
+  ExpectClose(out.soft_tokens.data(), want.f32(), 33,
+              static_cast<int>(want.shape[1]), "encoder output");
+}
+
+TEST(AudioEncoderTest, RejectsMalformedInputs) {
+  Loaded l = LoadEncoder("e2b_audio/hf");
+  ASSERT_NE(l.encoder, nullptr);
+  std::vector<float> f(10 * 128, 0.0f);
+  std::vector<int32_t> mask(10, 1);
+  EXPECT_THAT(l.encoder->Encode(absl::MakeConstSpan(f).subspan(1), mask),
+              StatusIs(absl::StatusCode::kInvalidArgument, "[frames, 128]"));
+  EXPECT_THAT(l.encoder->Encode({}, {}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "frames > 0"));
+  // All frames masked: no tokens, no error.
+  std::fill(mask.begin(), mask.end(), 0);
+  ASSERT_OK_AND_ASSIGN(AudioEncoding out, l.encoder->Encode(f, mask));
+  EXPECT_EQ(out.num_tokens, 0);
+  EXPECT_TRUE(out.soft_tokens.empty());
+}
+
+TEST(AudioEncoderTest, MissingTensorNamesTheTensor) {
+  auto ckpt = LoadCheckpoint(GoldenPath("e2b_like/hf"));
+  ASSERT_OK(ckpt.status());
+  AudioConfig ac;  // Defaults; e2b_like has no audio tower.
+  EXPECT_THAT(
+      AudioEncoder::Create(ac, 48, (*ckpt)->weights),
+      StatusIs(absl::StatusCode::kNotFound,
+               "model.audio_tower.subsample_conv_projection.layer0.conv"));
+  ac.num_heads = 7;
+  EXPECT_THAT(AudioEncoder::Create(ac, 48, (*ckpt)->weights),
+              StatusIs(absl::StatusCode::kInvalidArgument, "heads"));
+}
+
+}  // namespace
+}  // namespace gemma::model
