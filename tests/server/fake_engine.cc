@@ -37,7 +37,10 @@ std::vector<engine::ModelInfo> FakeEngine::ListModels() const {
 
 absl::StatusOr<const engine::Frontend*> FakeEngine::GetFrontend(
     const std::string& model) const {
-  return absl::UnimplementedError("the fake engine has no front end");
+  if (frontend_ == nullptr) {
+    return absl::UnimplementedError("the fake engine has no front end");
+  }
+  return frontend_;
 }
 
 std::string FakeEngine::TokenText(int32_t id) {

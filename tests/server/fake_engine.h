@@ -40,6 +40,10 @@ class FakeEngine : public engine::Engine {
   void StartDraining() override { draining_.store(true); }
   int InFlight() const override { return in_flight_.load(); }
 
+  // Text and chat prompts go through `frontend` (borrowed; may be null,
+  // then only token-id prompts work).
+  void set_frontend(const engine::Frontend* frontend) { frontend_ = frontend; }
+
   // Text of one token, as the fake detokenizer writes it.
   static std::string TokenText(int32_t id);
   // Requests Submit accepted so far.
@@ -59,6 +63,7 @@ class FakeEngine : public engine::Engine {
   std::deque<engine::Request> queue_ ABSL_GUARDED_BY(mu_);
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
   bool running_ ABSL_GUARDED_BY(mu_) = false;
+  const engine::Frontend* frontend_ = nullptr;
   std::thread worker_;
 };
 
