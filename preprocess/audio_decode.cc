@@ -20,7 +20,7 @@
 namespace gemma::preprocess {
 namespace {
 
-enum class AudioContainer { kWav, kFlac, kOgg };
+enum class AudioContainer { kWav, kFlac, kOgg, kMp3 };
 
 absl::string_view ContainerName(AudioContainer c) {
   switch (c) {
@@ -30,6 +30,8 @@ absl::string_view ContainerName(AudioContainer c) {
       return "FLAC";
     case AudioContainer::kOgg:
       return "Ogg";
+    case AudioContainer::kMp3:
+      return "MP3";
   }
   return "unknown";
 }
@@ -45,9 +47,11 @@ absl::StatusOr<AudioContainer> ContainerFromMime(absl::string_view mime) {
   if (m == "audio/ogg" || m == "application/ogg" || m == "audio/vorbis") {
     return AudioContainer::kOgg;
   }
-  return absl::InvalidArgumentError(
-      absl::StrCat("unsupported audio MIME type '", mime,
-                   "'; supported: audio/wav, audio/flac, audio/ogg (Vorbis)"));
+  if (m == "audio/mpeg" || m == "audio/mp3") return AudioContainer::kMp3;
+  return absl::InvalidArgumentError(absl::StrCat(
+      "unsupported audio MIME type '", mime,
+      "'; supported: audio/wav, audio/flac, audio/ogg (Vorbis or Opus), "
+      "audio/mpeg (MP3)"));
 }
 
 absl::StatusOr<AudioContainer> SniffContainer(absl::string_view b) {
@@ -60,8 +64,15 @@ absl::StatusOr<AudioContainer> SniffContainer(absl::string_view b) {
   }
   if (b.size() >= 4 && b.substr(0, 4) == "fLaC") return AudioContainer::kFlac;
   if (b.size() >= 4 && b.substr(0, 4) == "OggS") return AudioContainer::kOgg;
+  // MP3: an ID3v2 tag or an MPEG audio frame sync (11 set bits, layer != 0).
+  const auto* u = reinterpret_cast<const unsigned char*>(b.data());
+  if ((b.size() >= 10 && b.substr(0, 3) == "ID3") ||
+      (b.size() >= 4 && u[0] == 0xFF && (u[1] & 0xE0) == 0xE0 &&
+       (u[1] & 0x06) != 0)) {
+    return AudioContainer::kMp3;
+  }
   return absl::InvalidArgumentError(
-      "unrecognised audio data: not a WAV, FLAC or Ogg file");
+      "unrecognised audio data: not a WAV, FLAC, Ogg or MP3 file");
 }
 
 uint32_t Le32(const char* p) {
@@ -235,8 +246,9 @@ absl::StatusOr<DecodedAudio> DecodeAudio(absl::string_view bytes,
         absl::StrCat("the ", ContainerName(container),
                      " audio is corrupt: ", sf_strerror(file.get())));
   }
-  if (info.frames != SF_COUNT_MAX && info.frames > 0 &&
-      static_cast<int64_t>(mono.size()) < info.frames) {
+  // MP3 frame counts are estimates; the other containers' are exact.
+  if (container != AudioContainer::kMp3 && info.frames != SF_COUNT_MAX &&
+      info.frames > 0 && static_cast<int64_t>(mono.size()) < info.frames) {
     return absl::InvalidArgumentError(absl::StrCat(
         "the ", ContainerName(container), " audio declares ", info.frames,
         " frames but only ", mono.size(), " could be decoded (truncated)"));

@@ -1,8 +1,8 @@
 // Decodes encoded audio (WAV with PCM 8/16/24/32-bit or float samples,
-// FLAC, Ogg Vorbis) from memory through libsndfile, downmixes to mono (mean
-// of the channels) and resamples to the model rate (16 kHz) with libsoxr.
-// Samples come out as float in [-1, 1] (integer PCM divided by 2^(bits-1)).
-// Thread-safety: pure functions; safe to call concurrently.
+// FLAC, Ogg Vorbis or Opus, MP3) from memory through libsndfile, downmixes to
+// mono (mean of the channels) and resamples to the model rate (16 kHz) with
+// libsoxr. Samples come out as float in [-1, 1] (integer PCM divided by
+// 2^(bits-1)). Thread-safety: pure functions; safe to call concurrently.
 #ifndef GEMMA_PREPROCESS_AUDIO_DECODE_H_
 #define GEMMA_PREPROCESS_AUDIO_DECODE_H_
 
@@ -35,7 +35,8 @@ struct DecodedAudio {
 
 // `mime_type` may be empty (sniffed); otherwise one of audio/wav
 // (audio/x-wav, audio/wave, audio/vnd.wave), audio/flac (audio/x-flac),
-// audio/ogg (application/ogg, audio/vorbis), and it must agree with the data.
+// audio/ogg (application/ogg, audio/vorbis), audio/mpeg (audio/mp3), and it
+// must agree with the data.
 // Errors are INVALID_ARGUMENT with a precise message: unsupported or
 // mismatching type, corrupt or truncated data, a WAV header that declares
 // more data than the file holds, over-long audio, zero-length audio.

@@ -53,6 +53,21 @@ AudioFeatureExtractor::AudioFeatureExtractor(AudioFeatureOptions options)
   mel_bank_ =
       HtkMelFilterBank(kNumBins, kNumMels, 0.0, kSampleRate / 2, kSampleRate);
   mel_bank_f32_.assign(mel_bank_.begin(), mel_bank_.end());
+  // Each triangle covers a few bins; the zero terms are skipped (adding
+  // +0.0 would not change the sums).
+  mel_first_bin_.assign(kNumMels, 0);
+  mel_end_bin_.assign(kNumMels, 0);
+  for (int m = 0; m < kNumMels; ++m) {
+    int first = kNumBins, end = 0;
+    for (int k = 0; k < kNumBins; ++k) {
+      if (mel_bank_[static_cast<size_t>(k) * kNumMels + m] != 0.0) {
+        first = std::min(first, k);
+        end = k + 1;
+      }
+    }
+    mel_first_bin_[m] = first;
+    mel_end_bin_[m] = std::max(end, first);
+  }
 }
 
 absl::StatusOr<AudioFeatures> AudioFeatureExtractor::Compute(
@@ -133,7 +148,7 @@ absl::StatusOr<AudioFeatures> AudioFeatureExtractor::Compute(
       }
       for (int m = 0; m < kNumMels; ++m) {
         double acc = 0.0;
-        for (int k = 0; k < kNumBins; ++k) {
+        for (int k = mel_first_bin_[m]; k < mel_end_bin_[m]; ++k) {
           acc += static_cast<double>(mag32[k]) *
                  mel_bank_f32_[static_cast<size_t>(k) * kNumMels + m];
         }
@@ -144,7 +159,7 @@ absl::StatusOr<AudioFeatures> AudioFeatureExtractor::Compute(
       for (int k = 0; k < kNumBins; ++k) magnitude[k] = std::abs(spectrum[k]);
       for (int m = 0; m < kNumMels; ++m) {
         double acc = 0.0;
-        for (int k = 0; k < kNumBins; ++k) {
+        for (int k = mel_first_bin_[m]; k < mel_end_bin_[m]; ++k) {
           acc +=
               magnitude[k] * mel_bank_[static_cast<size_t>(k) * kNumMels + m];
         }

@@ -73,6 +73,8 @@ class AudioFeatureExtractor {
   std::vector<float> window_;     // Periodic Hann(320), float32.
   std::vector<double> mel_bank_;  // [257, 128].
   std::vector<float> mel_bank_f32_;
+  std::vector<int> mel_first_bin_;  // Non-zero bin range of each filter.
+  std::vector<int> mel_end_bin_;
 };
 
 }  // namespace gemma::preprocess

@@ -24,24 +24,30 @@ RealFft::RealFft(int size) : size_(size) {
 }
 
 void RealFft::Forward(const double* in, std::complex<double>* out) const {
-  // Full complex FFT on the real input (iterative Cooley-Tukey, decimation
-  // in time); twiddles are exact per index, not accumulated.
-  std::vector<std::complex<double>> a(size_);
-  for (int i = 0; i < size_; ++i) a[bit_reverse_[i]] = in[i];
+  // Full complex FFT of the real input (iterative Cooley-Tukey, decimation
+  // in time) on split real/imaginary arrays; twiddles are exact per index,
+  // not accumulated.
+  std::vector<double> re(size_), im(size_, 0.0);
+  for (int i = 0; i < size_; ++i) re[bit_reverse_[i]] = in[i];
   for (int len = 2; len <= size_; len <<= 1) {
     const int half = len / 2;
     const int step = size_ / len;
     for (int start = 0; start < size_; start += len) {
       for (int j = 0; j < half; ++j) {
-        const std::complex<double> t =
-            twiddles_[j * step] * a[start + j + half];
-        const std::complex<double> u = a[start + j];
-        a[start + j] = u + t;
-        a[start + j + half] = u - t;
+        const double wr = twiddles_[j * step].real();
+        const double wi = twiddles_[j * step].imag();
+        const int a = start + j;
+        const int b = a + half;
+        const double tr = wr * re[b] - wi * im[b];
+        const double ti = wr * im[b] + wi * re[b];
+        re[b] = re[a] - tr;
+        im[b] = im[a] - ti;
+        re[a] += tr;
+        im[a] += ti;
       }
     }
   }
-  for (int k = 0; k <= size_ / 2; ++k) out[k] = a[k];
+  for (int k = 0; k <= size_ / 2; ++k) out[k] = {re[k], im[k]};
 }
 
 }  // namespace gemma::preprocess

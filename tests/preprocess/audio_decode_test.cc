@@ -22,6 +22,16 @@ using testing::MediaPath;
 using testing::ReadFileBytes;
 using testing::Tone;
 
+// Correlation of x with a unit sine/cosine pair at `hz`.
+double ToneAmplitude(const std::vector<float>& x, double hz, int rate) {
+  double s = 0, c = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    s += x[i] * std::sin(2 * M_PI * hz * i / rate);
+    c += x[i] * std::cos(2 * M_PI * hz * i / rate);
+  }
+  return 2 * std::sqrt(s * s + c * c) / x.size();
+}
+
 TEST(AudioDecodeTest, FixtureWavEqualsReferenceWaveform) {
   for (int k = 0; k < 2; ++k) {
     SCOPED_TRACE(k);
@@ -65,6 +75,26 @@ TEST(AudioDecodeTest, SampleFormatsAndContainers) {
   }
 }
 
+TEST(AudioDecodeTest, LossyCodecsKeepDurationAndTone) {
+  const struct {
+    int format;
+    const char* mime;
+  } cases[] = {
+      {SF_FORMAT_OGG | SF_FORMAT_OPUS, "audio/ogg"},
+      {SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III, "audio/mpeg"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.mime);
+    const std::string bytes =
+        EncodeAudio(Tone(440, 16000, 1.0), 1, 16000, c.format);
+    ASSERT_OK_AND_ASSIGN(DecodedAudio a, DecodeAudio(bytes, c.mime));
+    EXPECT_NEAR(a.duration_seconds(), 1.0, 0.08);
+    const std::vector<float> mid(a.samples.begin() + 2000,
+                                 a.samples.begin() + 14000);
+    EXPECT_NEAR(ToneAmplitude(mid, 440, 16000), 0.5, 0.05);
+  }
+}
+
 TEST(AudioDecodeTest, StereoIsAveraged) {
   std::vector<float> stereo;
   for (int i = 0; i < 1000; ++i) {
@@ -77,16 +107,6 @@ TEST(AudioDecodeTest, StereoIsAveraged) {
   EXPECT_EQ(a.source_channels, 2);
   ASSERT_EQ(a.samples.size(), 1000u);
   for (float v : a.samples) ASSERT_EQ(v, 0.125f);
-}
-
-// Correlation of x with a unit sine/cosine pair at `hz`.
-double ToneAmplitude(const std::vector<float>& x, double hz, int rate) {
-  double s = 0, c = 0;
-  for (size_t i = 0; i < x.size(); ++i) {
-    s += x[i] * std::sin(2 * M_PI * hz * i / rate);
-    c += x[i] * std::cos(2 * M_PI * hz * i / rate);
-  }
-  return 2 * std::sqrt(s * s + c * c) / x.size();
 }
 
 TEST(AudioDecodeTest, ResamplesTo16kHz) {
@@ -145,15 +165,17 @@ TEST(AudioDecodeBadMediaTest, TenMinutesExceedsLimit) {
 TEST(AudioDecodeBadMediaTest, UnsupportedOrGarbage) {
   const std::string wav = EncodeAudio(Tone(440, 16000, 0.1), 1, 16000,
                                       SF_FORMAT_WAV | SF_FORMAT_PCM_16);
-  EXPECT_THAT(DecodeAudio(wav, "audio/mpeg"),
+  EXPECT_THAT(DecodeAudio(wav, "audio/aac"),
               StatusIs(absl::StatusCode::kInvalidArgument,
-                       "unsupported audio MIME type 'audio/mpeg'"));
+                       "unsupported audio MIME type 'audio/aac'"));
   EXPECT_THAT(DecodeAudio(wav, "audio/flac"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "declared as audio/flac but its data is WAV"));
   EXPECT_THAT(
-      DecodeAudio("ID3\x03junkjunkjunk"),
+      DecodeAudio("this is plain text, not audio"),
       StatusIs(absl::StatusCode::kInvalidArgument, "unrecognised audio data"));
+  EXPECT_THAT(DecodeAudio("ID3\x03junkjunkjunk", "audio/mpeg"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "MP3 audio"));
   EXPECT_THAT(DecodeAudio(""),
               StatusIs(absl::StatusCode::kInvalidArgument, "empty"));
   std::string fake_flac = "fLaC";
