@@ -30,6 +30,11 @@ absl::StatusOr<ModelConfig> ParseKerasConfig(
 // pattern - 1), forcing the last layer global when `force_last_global`.
 void FillLayerTypes(TextConfig& text, int pattern, bool force_last_global);
 
+// Rejects sizes no real model comes near (so a corrupt config cannot make
+// the loader enumerate billions of layers), then TextConfig::Validate().
+// Errors name `source`.
+absl::Status CheckConfig(const ModelConfig& config, const std::string& source);
+
 // "e2b"/"e4b" for PLE models (the small family), "moe" for MoE, "dense"
 // otherwise.
 std::string DetectFamily(const TextConfig& text);

@@ -266,11 +266,7 @@ absl::StatusOr<ModelConfig> ParseHfConfig(const Json& config,
     GEMMA_ASSIGN_OR_RETURN(
         mc.audio, ParseHfAudio(Reader(*audio_json, source + " audio_config")));
   }
-  absl::Status valid = mc.text.Validate();
-  if (!valid.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(source, ": ", valid.message()));
-  }
+  GEMMA_RETURN_IF_ERROR(CheckConfig(mc, source));
   mc.family = DetectFamily(mc.text);
   return mc;
 }

@@ -5,7 +5,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/bfloat16.h"
+#include "base/status_macros.h"
 #include "model/checkpoint/checkpoint.h"
+#include "model/checkpoint/config_io.h"
 #include "model/checkpoint/tensor_spec.h"
 
 namespace gemma::model {
@@ -69,8 +71,7 @@ float Draw(InitKind kind, Rng& rng) {
 
 absl::StatusOr<std::unique_ptr<Checkpoint>> MakeRandomCheckpoint(
     const ModelConfig& config, uint64_t seed) {
-  absl::Status valid = config.text.Validate();
-  if (!valid.ok()) return valid;
+  GEMMA_RETURN_IF_ERROR(CheckConfig(config, "random checkpoint config"));
   const DType dtype = config.weights_dtype;
   if (dtype != DType::kF32 && dtype != DType::kBF16) {
     return absl::InvalidArgumentError(absl::StrCat(
