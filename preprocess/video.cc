@@ -233,6 +233,15 @@ absl::StatusOr<ProcessedVideo> DecodeAndProcessVideo(
     double fps = cap.get(cv::CAP_PROP_FPS);
     if (!(fps > 0) || !std::isfinite(fps) || fps > 1000)
       fps = options.default_fps;
+    // Refuse early when the container itself reports too many frames (the
+    // count below is still taken by reading, since reports can be wrong).
+    const double reported = cap.get(cv::CAP_PROP_FRAME_COUNT);
+    if (std::isfinite(reported) &&
+        reported > static_cast<double>(options.max_total_frames)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the video has ", static_cast<int64_t>(reported), " frames; at most ",
+          options.max_total_frames, " are accepted"));
+    }
     int64_t total = 0;
     while (cap.grab()) {
       if (++total > options.max_total_frames) {

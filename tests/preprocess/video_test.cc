@@ -134,9 +134,9 @@ TEST(VideoBadMediaTest, RejectsBadVideos) {
                        "AVI video could not be decoded"));
   VideoOptions limits;
   limits.max_total_frames = 5;
-  EXPECT_THAT(
-      DecodeAndProcessVideo(avi, "", limits),
-      StatusIs(absl::StatusCode::kInvalidArgument, "more than 5 frames"));
+  EXPECT_THAT(DecodeAndProcessVideo(avi, "", limits),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "frames; at most 5 are accepted"));
   limits = VideoOptions();
   limits.max_frame_pixels = 1000;
   EXPECT_THAT(DecodeAndProcessVideo(avi, "", limits),
