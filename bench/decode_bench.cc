@@ -204,6 +204,7 @@ int Main() {
 }  // namespace gemma
 
 int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
   absl::ParseCommandLine(argc, argv);
   return gemma::Main();
 }

@@ -99,9 +99,14 @@ absl::Status Gemma4Model::Validate(const KvCache& kv,
       }
       for (const auto& [b0, b1] : mm.bidirectional_blocks) {
         if (b0 < 0 || b0 >= b1) return bad("empty bidirectional block");
-        if (b1 > en.start_pos && b0 < end && b1 > end) {
+        // A block's positions see each other only if they are computed in
+        // one step: it may not straddle a chunk boundary.
+        const bool overlaps = b1 > en.start_pos && b0 < end;
+        if (c.vision_bidirectional_attention && overlaps &&
+            (b0 < en.start_pos || b1 > end)) {
           return bad("bidirectional block [", b0, ", ", b1,
-                     ") extends past the chunk end ", end);
+                     ") straddles the chunk [", en.start_pos, ", ", end,
+                     "); keep each image's soft tokens in one chunk");
         }
       }
     }

@@ -84,6 +84,26 @@ TEST_F(ForwardTest, RejectsBadInputs) {
               StatusIs(absl::StatusCode::kInvalidArgument, "different model"));
 }
 
+TEST_F(ForwardTest, BidirectionalBlockMustNotStraddleChunks) {
+  ModelConfig config = ckpt_->config;
+  config.text.vision_bidirectional_attention = true;
+  ASSERT_OK_AND_ASSIGN(auto model, Gemma4Model::Create(config, ckpt_->weights));
+  auto state = model->NewState();
+  const int H = config.text.hidden_dim;
+  std::vector<int32_t> tokens = {2, 10, 12, 12, 12, 11};
+  std::vector<int> blocks = {0, 1};
+  std::vector<float> rows(3 * H, 0.5f);
+  std::vector<int> pos = {2, 3, 4};
+  std::vector<std::pair<int, int>> whole = {{2, 5}}, straddle = {{2, 7}};
+  MultimodalInput ok{rows, pos, whole}, bad{rows, pos, straddle};
+  ForwardOutput out;
+  ForwardEntry e{tokens, 0, blocks, false, &ok};
+  EXPECT_OK(model->Forward(state.get(), kv_.get(), {&e, 1}, &out));
+  e.mm = &bad;
+  EXPECT_THAT(model->Forward(state.get(), kv_.get(), {&e, 1}, &out),
+              StatusIs(absl::StatusCode::kInvalidArgument, "straddles"));
+}
+
 TEST_F(ForwardTest, ForkedSequencesShareBlocksWithCopyOnWrite) {
   const int V = ckpt_->config.text.vocab_size;
   std::vector<int32_t> prompt = {2, 17, 300, 41, 77, 5, 600, 12, 9, 33};
