@@ -1,0 +1,30 @@
+// The in-process serving engine the `generate` subcommand runs on: the
+// same engine::Engine implementation (engine::ModelPool) the gRPC server
+// uses, serving one model named "cli".
+// Thread-safety: the returned Engine is thread-safe (see engine/engine.h).
+#ifndef GEMMA_TOOLS_CLI_ENGINE_H_
+#define GEMMA_TOOLS_CLI_ENGINE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "engine/engine.h"
+
+namespace gemma::tools {
+
+inline constexpr char kCliModelName[] = "cli";
+
+struct CliEngineOptions {
+  std::string model_dir;
+  int threads = 0;  // 0: every core.
+  int64_t kv_cache_tokens = 16384;
+};
+
+absl::StatusOr<std::unique_ptr<engine::Engine>> MakeCliEngine(
+    const CliEngineOptions& options);
+
+}  // namespace gemma::tools
+
+#endif  // GEMMA_TOOLS_CLI_ENGINE_H_
