@@ -170,6 +170,31 @@ TEST(AudioGoldenTest, ValidFramesOnly) {
               static_cast<int>(want.shape[1]), "encoder output");
 }
 
+// bfloat16 weights (upcast exactly, float32 compute) against the float32
+// golden: README measured keras-hub's own bf16 reload within 0.07 of it; we
+// allow twice that, and require a nonzero difference (the bf16 weights were
+// really used).
+TEST(AudioGoldenTest, Bf16Checkpoint) {
+  Loaded l = LoadEncoder("e2b_audio/hf_bf16");
+  ASSERT_NE(l.encoder, nullptr);
+  EXPECT_EQ(l.ckpt->config.weights_dtype, DType::kBF16);
+  const NpyArray feats = Load("media/audio0_kh_features.npy");
+  const NpyArray mask = Load("media/audio0_kh_features_mask.npy");
+  const NpyArray want = Load("e2b_audio/audio0_audio_encoder_output.npy");
+  ASSERT_OK_AND_ASSIGN(
+      AudioEncoding out,
+      l.encoder->Encode(PaddedFeatures(feats),
+                        absl::MakeConstSpan(mask.i32(), mask.size())));
+  ASSERT_EQ(out.num_tokens, 33);
+  double max_diff = 0;
+  for (size_t i = 0; i < out.soft_tokens.size(); ++i) {
+    max_diff = std::max(max_diff,
+                        std::fabs(double{out.soft_tokens[i]} - want.f32()[i]));
+  }
+  EXPECT_GT(max_diff, 0.0);
+  EXPECT_LE(max_diff, 0.14);
+}
+
 TEST(AudioEncoderTest, RejectsMalformedInputs) {
   Loaded l = LoadEncoder("e2b_audio/hf");
   ASSERT_NE(l.encoder, nullptr);

@@ -166,6 +166,33 @@ TEST_P(VisionGoldenTest, KerasLayout) {
              "media/image2_kh_pixel_position_ids.npy", c + "/image2_vision");
 }
 
+// bfloat16 weights (upcast exactly, float32 compute) against the float32
+// golden: README measured keras-hub's own bf16 reload within 0.02
+// (e2b_vision) / 0.03 (dense_vision) of it; we allow twice that, and
+// require a nonzero difference (the bf16 weights were really used).
+TEST_P(VisionGoldenTest, Bf16Checkpoint) {
+  const std::string c = GetParam();
+  Loaded l = LoadEncoder(c + "/hf_bf16");
+  ASSERT_NE(l.encoder, nullptr);
+  EXPECT_EQ(l.ckpt->config.weights_dtype, DType::kBF16);
+  const NpyArray px = Load("media/image0_kh_pixel_values.npy");
+  const NpyArray pos = Load("media/image0_kh_pixel_position_ids.npy");
+  ASSERT_OK_AND_ASSIGN(
+      VisionEncoding out,
+      l.encoder->Encode(absl::MakeConstSpan(px.f32(), px.size()),
+                        absl::MakeConstSpan(pos.i32(), pos.size()),
+                        CountReal(pos)));
+  const NpyArray want = Load(c + "/image0_vision_encoder_output.npy");
+  ASSERT_LE(out.soft_tokens.size(), static_cast<size_t>(want.size()));
+  double max_diff = 0;
+  for (size_t i = 0; i < out.soft_tokens.size(); ++i) {
+    max_diff = std::max(max_diff,
+                        std::fabs(double{out.soft_tokens[i]} - want.f32()[i]));
+  }
+  EXPECT_GT(max_diff, 0.0);
+  EXPECT_LE(max_diff, c == "e2b_vision" ? 0.04 : 0.06);
+}
+
 INSTANTIATE_TEST_SUITE_P(Cases, VisionGoldenTest,
                          ::testing::Values("e2b_vision", "dense_vision"));
 
