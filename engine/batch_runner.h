@@ -20,6 +20,7 @@
 #include "model/checkpoint/checkpoint.h"
 
 namespace gemma::model {
+class ForwardState;
 class Gemma4Model;
 class KvCache;
 }  // namespace gemma::model
@@ -51,6 +52,7 @@ class BatchRunner {
   BatchRunner() = default;
 
   std::shared_ptr<const model::Gemma4Model> model_;
+  std::unique_ptr<model::ForwardState> state_;
   std::unique_ptr<model::KvCache> kv_;
   int vocab_size_ = 0;
 };

@@ -294,6 +294,8 @@ void EngineInstance::Loop() {
       EndUnstarted(req.get(), req->next_prompt++, FinishReason::kError, down);
     }
   }
+  PublishStats(nullptr, absl::ZeroDuration());
+  FlushOutbox();
 }
 
 bool EngineInstance::Step() {
@@ -304,6 +306,7 @@ bool EngineInstance::Step() {
   source_->Unpeek();
   if (plan.empty()) {
     PublishStats(nullptr, absl::ZeroDuration());
+    FlushOutbox();
     return false;
   }
 
@@ -340,6 +343,7 @@ bool EngineInstance::Step() {
   for (ActiveSeq* seq : touched) Deliver(seq);
 
   PublishStats(&plan, end - start);
+  FlushOutbox();
   return true;
 }
 
@@ -409,9 +413,9 @@ void EngineInstance::ReapRunning() {
 }
 
 void EngineInstance::Deliver(ActiveSeq* seq) {
-  RequestSink& sink = *seq->req->request.sink;
+  const std::shared_ptr<RequestSink>& sink = seq->req->request.sink;
   if (std::optional<GenerationChunk> chunk = seq->gen->TakeChunk()) {
-    sink.OnChunk(std::move(*chunk));
+    outbox_.push_back({sink, std::move(*chunk), std::nullopt});
   }
   if (!seq->gen->finished()) return;
   GenerationResult result = seq->gen->TakeResult();
@@ -422,7 +426,7 @@ void EngineInstance::Deliver(ActiveSeq* seq) {
   result.timings.prefill = first - seq->admitted;
   result.timings.decode = now - first;
   result.timings.time_to_first_token = first - seq->req->enqueued;
-  sink.OnDone(std::move(result));
+  outbox_.push_back({sink, std::nullopt, std::move(result)});
   Retire(seq);
 }
 
@@ -439,14 +443,22 @@ void EngineInstance::EndUnstarted(RequestState* req, int prompt,
                                   FinishReason reason, absl::Status status) {
   Sequence& gen = *req->gens[prompt];
   gen.Abort(reason, status);
-  RequestSink& sink = *req->request.sink;
+  const std::shared_ptr<RequestSink>& sink = req->request.sink;
   if (std::optional<GenerationChunk> chunk = gen.TakeChunk()) {
-    sink.OnChunk(std::move(*chunk));
+    outbox_.push_back({sink, std::move(*chunk), std::nullopt});
   }
   GenerationResult result = gen.TakeResult();
   result.timings.queue = absl::Now() - req->enqueued;
-  sink.OnDone(std::move(result));
+  outbox_.push_back({sink, std::nullopt, std::move(result)});
   PromptDone(req);
+}
+
+void EngineInstance::FlushOutbox() {
+  for (Delivery& d : outbox_) {
+    if (d.chunk.has_value()) d.sink->OnChunk(std::move(*d.chunk));
+    if (d.result.has_value()) d.sink->OnDone(std::move(*d.result));
+  }
+  outbox_.clear();
 }
 
 void EngineInstance::PromptDone(RequestState* req) {

@@ -22,6 +22,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -107,6 +108,9 @@ class EngineInstance {
   void EndUnstarted(RequestState* req, int prompt, FinishReason reason,
                     absl::Status status);
   void PromptDone(RequestState* req);
+  // Calls the sinks with what the step produced (after its stats are
+  // published, so a caller that sees OnDone also sees the freed blocks).
+  void FlushOutbox();
   // Publishes the engine thread's state for Stats(); `plan` (may be null)
   // is the step just run.
   void PublishStats(const StepPlan* plan, absl::Duration step_time);
@@ -119,6 +123,12 @@ class EngineInstance {
   std::unique_ptr<QueueSource> source_;  // Engine thread only.
   // Sequences the engine thread owns (running or preempted).
   std::vector<std::unique_ptr<ActiveSeq>> active_;
+  struct Delivery {
+    std::shared_ptr<RequestSink> sink;
+    std::optional<GenerationChunk> chunk;
+    std::optional<GenerationResult> result;
+  };
+  std::vector<Delivery> outbox_;  // Engine thread only.
 
   mutable absl::Mutex mu_;
   WaitingQueue<std::shared_ptr<RequestState>> waiting_ ABSL_GUARDED_BY(mu_);

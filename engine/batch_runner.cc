@@ -1,0 +1,56 @@
+#include "engine/batch_runner.h"
+
+#include <utility>
+
+#include "absl/strings/str_format.h"
+#include "base/status_macros.h"
+#include "model/decoder/forward_batch.h"
+#include "model/decoder/gemma4_model.h"
+#include "model/decoder/kv_cache.h"
+
+namespace gemma::engine {
+
+int64_t BatchRunner::KvBytesPerToken(const model::ModelConfig& config) {
+  return model::KvCache::BytesPerToken(config.text);
+}
+
+absl::StatusOr<std::unique_ptr<BatchRunner>> BatchRunner::Create(
+    std::shared_ptr<const model::Gemma4Model> model, int num_blocks,
+    int block_size) {
+  auto runner = std::unique_ptr<BatchRunner>(new BatchRunner());
+  const model::TextConfig& text = model->config().text;
+  GEMMA_ASSIGN_OR_RETURN(runner->kv_,
+                         model::KvCache::Create(text, num_blocks, block_size));
+  runner->state_ = model->NewState();
+  runner->vocab_size_ = text.vocab_size;
+  runner->model_ = std::move(model);
+  return runner;
+}
+
+BatchRunner::~BatchRunner() = default;
+
+absl::Status BatchRunner::Run(const StepPlan& plan,
+                              std::vector<float>* logits) {
+  std::vector<model::ForwardEntry> entries;
+  entries.reserve(plan.items.size());
+  for (const StepItem& item : plan.items) {
+    const SchedState& s = *item.seq;
+    model::ForwardEntry e;
+    e.tokens = absl::MakeConstSpan(s.tokens).subspan(item.start, item.count);
+    e.start_pos = item.start;
+    e.blocks = s.table.blocks();
+    entries.push_back(e);
+  }
+  model::ForwardOutput out;
+  GEMMA_RETURN_IF_ERROR(
+      model_->Forward(state_.get(), kv_.get(), entries, &out));
+  logits->clear();
+  for (size_t i = 0; i < plan.items.size(); ++i) {
+    if (!plan.items[i].wants_logits) continue;
+    const float* row = out.logits_row(out.row_begin[i + 1] - 1);
+    logits->insert(logits->end(), row, row + vocab_size_);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace gemma::engine
