@@ -250,7 +250,7 @@ absl::StatusOr<gemma4::v1::GenerateRequest> BuildGenerateRequest(
 }
 
 std::string FinishReasonText(gemma4::v1::FinishReason reason) {
-  std::string name = gemma4::v1::FinishReason_Name(reason);
+  absl::string_view name = gemma4::v1::FinishReason_Name(reason);
   absl::ConsumePrefix(&name, "FINISH_REASON_");
   return absl::AsciiStrToLower(name);
 }
