@@ -146,14 +146,16 @@ int Main() {
 
   for (int threads : thread_counts) {
     omp_set_num_threads(threads);
-    std::vector<double> pre_s, dec_s;
+    std::vector<double> pre_s, dec_s, pre_mm, dec_mm;
     for (int rep = 0; rep <= reps; ++rep) {  // rep 0 warms up.
       std::vector<int32_t> seq = tokens;
       model::ForwardOutput out;
       model::ForwardEntry e{seq, 0, table, false};
+      const double mm0 = state->runner.matmul_seconds();
       auto a = Clock::now();
       absl::Status s = m.Forward(state.get(), kv->get(), {&e, 1}, &out);
       auto b = Clock::now();
+      const double mm1 = state->runner.matmul_seconds();
       if (!s.ok()) {
         std::fprintf(stderr, "%s\n", s.ToString().c_str());
         return 1;
@@ -173,9 +175,12 @@ int Main() {
         }
       }
       auto c = Clock::now();
+      const double mm2 = state->runner.matmul_seconds();
       if (rep == 0) continue;
       pre_s.push_back(Seconds(a, b));
       dec_s.push_back(Seconds(b, c));
+      pre_mm.push_back((mm1 - mm0) / Seconds(a, b));
+      dec_mm.push_back((mm2 - mm1) / Seconds(b, c));
     }
     std::sort(pre_s.begin(), pre_s.end());
     std::sort(dec_s.begin(), dec_s.end());
@@ -187,6 +192,9 @@ int Main() {
         "tok/s (%d steps; best %.3f)\n",
         threads, prefill, prompt, prompt / pre_s.front(), decode, steps,
         steps / dec_s.front());
+    std::printf(
+        "  share of time in oneDNN matmuls: prefill %.0f%%, decode %.0f%%\n",
+        100 * pre_mm.back(), 100 * dec_mm.back());
     std::printf(
         "  ratio to llama.cpp BF16 %dt: prefill %.2f (ref %.1f), decode %.2f "
         "(ref %.2f); to oneDNN decode floor %.2f (ref %.1f); to prefill "

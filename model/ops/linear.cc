@@ -1,5 +1,6 @@
 #include "model/ops/linear.h"
 
+#include <chrono>
 #include <cstring>
 #include <utility>
 
@@ -179,8 +180,12 @@ absl::Status MatmulRunner::RunChunk(const PackedWeight& w, const float* x,
     if (w.epilogue().kind == Epilogue::Kind::kMultiply) {
       p->aux.set_data_handle(const_cast<float*>(aux));
     }
+    const auto t0 = std::chrono::steady_clock::now();
     p->matmul.execute(stream_, p->args);
     stream_.wait();
+    matmul_ns_ += std::chrono::duration_cast<std::chrono::nanoseconds>(
+                      std::chrono::steady_clock::now() - t0)
+                      .count();
   } catch (const dnnl::error& e) {
     return absl::InternalError(
         absl::StrCat(w.name(), ": oneDNN matmul failed: ", e.what()));

@@ -109,6 +109,9 @@ class MatmulRunner {
 
   // Number of cached primitives (for tests).
   size_t num_primitives() const { return prims_.size(); }
+  // Wall time spent inside matmul primitives since construction (for
+  // benchmarks: step time minus this is the non-matmul overhead).
+  double matmul_seconds() const { return matmul_ns_ * 1e-9; }
 
  private:
   struct Prim {
@@ -127,6 +130,7 @@ class MatmulRunner {
   std::map<std::pair<const PackedWeight*, int>, Prim> prims_;
   std::vector<uint16_t> bf16_scratch_;
   // What bf16_scratch_ holds: the converted x of the last bf16 Run.
+  int64_t matmul_ns_ = 0;
   const float* converted_x_ = nullptr;
   size_t converted_n_ = 0;
 };
