@@ -1,0 +1,100 @@
+// End to end from log-mel features to logits: the audio encoder's soft
+// tokens (not the stored encoder output) placed into the text decoder at
+// the `<|audio|>` placeholder positions, against keras-hub's logits for the
+// golden e2b_audio prompts, and the 12-token greedy continuation.
+//
+// Tolerance: 1e-4 × max|golden logit|, the decoder's own golden tolerance;
+// the encoder adds ≤ 5e-6 relative (audio_golden_test), far below it.
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "model/audio/audio_encoder.h"
+#include "model/checkpoint/checkpoint.h"
+#include "model/decoder/gemma4_model.h"
+#include "tests/testing/npy.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/testdata.h"
+
+namespace gemma::model {
+namespace {
+
+using ::gemma::testing::GoldenPath;
+using ::gemma::testing::ReadNpy;
+
+class AudioToLogitsTest : public ::testing::TestWithParam<int> {};
+
+TEST_P(AudioToLogitsTest, MatchesKerasHub) {
+  const int k = GetParam();  // Prompt k uses audioK.
+  ASSERT_OK_AND_ASSIGN(auto ckpt, LoadCheckpoint(GoldenPath("e2b_audio/hf")));
+  ASSERT_TRUE(ckpt->config.audio.has_value());
+  const int H = ckpt->config.text.hidden_dim, V = ckpt->config.text.vocab_size;
+  ASSERT_OK_AND_ASSIGN(auto encoder, AudioEncoder::Create(*ckpt->config.audio,
+                                                          H, ckpt->weights));
+  ModelOptions options;
+  options.compute = ModelOptions::Compute::kF32;
+  ASSERT_OK_AND_ASSIGN(
+      auto model, Gemma4Model::Create(ckpt->config, ckpt->weights, options));
+
+  // The converter's [3000, 128] output is the stored 256 frames followed by
+  // the constant of the last stored frame (README).
+  const std::string a = "media/audio" + std::to_string(k);
+  ASSERT_OK_AND_ASSIGN(auto feats, ReadNpy(GoldenPath(a + "_kh_features.npy")));
+  ASSERT_OK_AND_ASSIGN(auto mask,
+                       ReadNpy(GoldenPath(a + "_kh_features_mask.npy")));
+  std::vector<float> f = feats.ToFloats();
+  f.resize(static_cast<size_t>(mask.size()) * 128, f.back());
+  ASSERT_OK_AND_ASSIGN(
+      AudioEncoding enc,
+      encoder->Encode(f, absl::MakeConstSpan(mask.i32(), mask.size())));
+
+  const std::string pre = GoldenPath("e2b_audio/prompt" + std::to_string(k));
+  ASSERT_OK_AND_ASSIGN(auto tokens_npy, ReadNpy(pre + "_token_ids.npy"));
+  ASSERT_OK_AND_ASSIGN(auto idx_npy, ReadNpy(pre + "_audio_indices.npy"));
+  ASSERT_OK_AND_ASSIGN(auto logits_npy, ReadNpy(pre + "_logits.npy"));
+  ASSERT_OK_AND_ASSIGN(auto gen_npy, ReadNpy(pre + "_generate_token_ids.npy"));
+  std::vector<int32_t> tokens = tokens_npy.ToInts();
+  std::vector<int> positions;
+  for (int32_t i : idx_npy.ToInts()) positions.push_back(i);
+  ASSERT_EQ(enc.num_tokens, static_cast<int>(positions.size()));
+  MultimodalInput mm{enc.soft_tokens, positions, {}};
+
+  auto state = model->NewState();
+  ASSERT_OK_AND_ASSIGN(auto kv, KvCache::Create(ckpt->config.text, 64, 8));
+  std::vector<int> table(64);
+  for (int i = 0; i < 64; ++i) table[i] = i;
+  std::vector<int32_t> seq = tokens;
+  ForwardEntry e{seq, 0, table, /*all_logits=*/true, &mm};
+  ForwardOutput out;
+  ASSERT_OK(model->Forward(state.get(), kv.get(), {&e, 1}, &out));
+  const std::vector<float> golden = logits_npy.ToFloats();
+  ASSERT_EQ(out.logits.size(), golden.size());
+  double mx = 0, diff = 0;
+  for (size_t i = 0; i < golden.size(); ++i) {
+    mx = std::max(mx, std::fabs(double{golden[i]}));
+    diff = std::max(diff, std::fabs(double{golden[i]} - out.logits[i]));
+  }
+  EXPECT_LE(diff, 1e-4 * mx) << "max |logit diff| " << diff;
+
+  const std::vector<int32_t> expected = gen_npy.ToInts();
+  const int T = static_cast<int>(tokens.size());
+  const float* last = out.logits_row(T - 1);
+  while (seq.size() < expected.size()) {
+    seq.push_back(
+        static_cast<int32_t>(std::max_element(last, last + V) - last));
+    if (seq.size() == expected.size()) break;
+    ForwardEntry d{absl::MakeConstSpan(&seq.back(), 1),
+                   static_cast<int>(seq.size()) - 1, table, false};
+    ASSERT_OK(model->Forward(state.get(), kv.get(), {&d, 1}, &out));
+    last = out.logits_row(0);
+  }
+  EXPECT_EQ(seq, expected);
+}
+
+INSTANTIATE_TEST_SUITE_P(Golden, AudioToLogitsTest, ::testing::Values(0, 1));
+
+}  // namespace
+}  // namespace gemma::model
