@@ -41,7 +41,7 @@ absl::StatusOr<MessageContent> ParseContent(const OrderedJson& msg,
                                             const std::string& where) {
   MessageContent content;
   auto it = msg.find("content");
-  if (it == msg.end() || it->is_null()) return content;
+  if (it == msg.end()) return content;
   const OrderedJson& c = *it;
   const std::string field = where + ".content";
   if (c.is_string()) {
@@ -143,7 +143,7 @@ absl::StatusOr<ChatMessage> ParseMessage(const OrderedJson& msg,
       if (!r.is_object()) return Invalid(rw, "must be an object");
       ToolResponse response;
       auto name = r.find("name");
-      if (name != r.end() && Truthy(*name)) response.name = PyStr(*name);
+      if (name != r.end() && !name->is_null()) response.name = PyStr(*name);
       if (auto v = r.find("response"); v != r.end()) response.response = *v;
       m.tool_responses.push_back(std::move(response));
     }

@@ -27,8 +27,8 @@ namespace gemma::tokenizer {
 
 enum class ChatTemplateVariant { kSmall, kLarge };
 
-// Template revisions recognized by hash (§6.5.1). Only R5 is rendered;
-// older files are recognized so the mismatch can be reported.
+// Template revisions (§6.5.1, §6.5.10): R2 of 2026-04-10, R3 of 2026-04-28,
+// R5 of 2026-07-15 (current). kUnknown (an unrecognized file) renders as R5.
 enum class ChatTemplateRevision { kUnknown, kR2, kR3, kR5 };
 
 struct ChatRenderOptions {
@@ -37,7 +37,10 @@ struct ChatRenderOptions {
 
 class ChatTemplate {
  public:
-  explicit ChatTemplate(ChatTemplateVariant variant) : variant_(variant) {}
+  explicit ChatTemplate(
+      ChatTemplateVariant variant,
+      ChatTemplateRevision revision = ChatTemplateRevision::kR5)
+      : variant_(variant), revision_(revision) {}
 
   // "e2b"/"e4b" (and anything unrecognized) -> small; "moe", "dense", "26b",
   // "31b", "12b" and names containing them -> large.
@@ -55,16 +58,18 @@ class ChatTemplate {
   // SHA-256 of the template file it was built from ("" if none).
   const std::string& sha256() const { return sha256_; }
 
-  // Renders the prompt. Errors (INVALID_ARGUMENT) where the template raises
-  // one: tool-call arguments that are not a JSON object or null, a tool
-  // message whose content is a non-empty JSON object, a message without a
-  // role.
+  // Renders the prompt with the rules of revision() (R5 when unknown).
+  // Errors (INVALID_ARGUMENT) where the template raises one: tool-call
+  // arguments that are not a JSON object or null (R5), a tool message whose
+  // content is a non-empty JSON object, a message without a role; for R2/R3
+  // also an empty message list, a tool result with no name to show, and (R2)
+  // system content given as a list.
   absl::StatusOr<std::string> Render(
       const ChatRequest& request, const ChatRenderOptions& options = {}) const;
 
  private:
   ChatTemplateVariant variant_;
-  ChatTemplateRevision revision_ = ChatTemplateRevision::kUnknown;
+  ChatTemplateRevision revision_;
   std::string sha256_;
 };
 

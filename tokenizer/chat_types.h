@@ -41,10 +41,13 @@ struct ContentPart {
 
 struct MessageContent {
   enum class Kind {
-    kNone,    // absent or null
-    kText,    // a string
-    kParts,   // a list of parts
-    kScalar,  // a number or boolean (only meaningful for tool results)
+    kNone,   // absent (or null)
+    kText,   // a string
+    kParts,  // a list of parts
+    // Any other JSON value: a number, boolean or explicit null (meaningful
+    // for tool results; the 2026-04-10 template also prints it as system
+    // text), or an object (tool results only).
+    kScalar,
   };
   Kind kind = Kind::kNone;
   std::string text;
@@ -62,7 +65,7 @@ struct ToolCall {
 
 // Gemma-native tool result carried on an assistant message.
 struct ToolResponse {
-  std::string name;  // "" renders as "unknown"
+  std::optional<std::string> name;  // absent or "" renders as "unknown"
   OrderedJson response;
 };
 

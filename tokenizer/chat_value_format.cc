@@ -133,7 +133,7 @@ std::string PyFloatRepr(double v) {
   if (decpt > 16 || decpt < -3) {
     std::string mantissa = digits.substr(0, 1);
     if (n > 1) absl::StrAppend(&mantissa, ".", digits.substr(1));
-    char exp_buf[8];
+    char exp_buf[16];
     std::snprintf(exp_buf, sizeof(exp_buf), "e%c%02d", exponent < 0 ? '-' : '+',
                   std::abs(exponent));
     return sign + mantissa + exp_buf;
@@ -199,8 +199,9 @@ std::vector<std::pair<std::string, const OrderedJson*>> DictSort(
   return entries;
 }
 
-std::string FormatArgument(const OrderedJson& v, bool quote_keys) {
-  if (v.is_null()) return "null";
+std::string FormatArgument(const OrderedJson& v, bool quote_keys,
+                           bool null_as_none) {
+  if (v.is_null()) return null_as_none ? "None" : "null";
   if (v.is_string()) {
     return absl::StrCat(kStringQuote, v.get_ref<const std::string&>(),
                         kStringQuote);
@@ -217,7 +218,8 @@ std::string FormatArgument(const OrderedJson& v, bool quote_keys) {
       } else {
         out += key;
       }
-      absl::StrAppend(&out, ":", FormatArgument(*value, quote_keys));
+      absl::StrAppend(&out, ":",
+                      FormatArgument(*value, quote_keys, null_as_none));
     }
     return out + "}";
   }
@@ -225,7 +227,7 @@ std::string FormatArgument(const OrderedJson& v, bool quote_keys) {
     std::string out = "[";
     for (size_t i = 0; i < v.size(); ++i) {
       if (i > 0) out += ",";
-      out += FormatArgument(v[i], quote_keys);
+      out += FormatArgument(v[i], quote_keys, null_as_none);
     }
     return out + "]";
   }

@@ -47,8 +47,10 @@ std::vector<std::pair<std::string, const OrderedJson*>> DictSort(
 
 // The template's format_argument macro (spec §6.5.7). Mapping keys are wrapped
 // in <|"|> when `quote_keys` (declarations) and bare otherwise (tool-call
-// arguments and tool responses).
-std::string FormatArgument(const OrderedJson& v, bool quote_keys);
+// arguments and tool responses). Template revisions before 2026-07-15 print
+// null as Python's `None` (`null_as_none`).
+std::string FormatArgument(const OrderedJson& v, bool quote_keys,
+                           bool null_as_none = false);
 
 }  // namespace gemma::tokenizer
 

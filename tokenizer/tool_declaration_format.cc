@@ -66,9 +66,11 @@ class FieldSeparator {
   bool used_ = false;
 };
 
-std::string FormatParameters(const OrderedJson& properties, bool filter_keys);
+std::string FormatParameters(const OrderedJson& properties, bool filter_keys,
+                             const DeclarationStyle& style);
 
-std::string FormatItems(const OrderedJson& items) {
+std::string FormatItems(const OrderedJson& items,
+                        const DeclarationStyle& style) {
   std::string out = "items:{";
   bool first = true;
   for (const auto& [key, value] : DictSort(items)) {
@@ -76,32 +78,37 @@ std::string FormatItems(const OrderedJson& items) {
     if (!first) out += ",";
     first = false;
     if (key == "properties") {
-      absl::StrAppend(&out, "properties:{",
-                      value->is_object() ? FormatParameters(*value, false) : "",
-                      "}");
+      absl::StrAppend(
+          &out, "properties:{",
+          value->is_object() ? FormatParameters(*value, false, style) : "",
+          "}");
     } else if (key == "required") {
       absl::StrAppend(&out, "required:[", QuotedList(*value), "]");
     } else if (key == "type") {
       if (value->is_string()) {
         absl::StrAppend(&out, "type:",
                         FormatArgument(UpperAscii(value->get<std::string>()),
-                                       /*quote_keys=*/true));
+                                       true, style.null_as_none));
       } else {
         OrderedJson upper = OrderedJson::array();
         if (value->is_array()) {
           for (const OrderedJson& t : *value)
             upper.push_back(UpperAscii(PyStr(t)));
         }
-        absl::StrAppend(&out, "type:", FormatArgument(upper, true));
+        absl::StrAppend(
+            &out, "type:", FormatArgument(upper, true, style.null_as_none));
       }
     } else {
-      absl::StrAppend(&out, key, ":", FormatArgument(*value, true));
+      absl::StrAppend(&out, key, ":",
+                      FormatArgument(*value, true, style.null_as_none));
     }
   }
   return out + "}";
 }
 
-std::string FormatParameters(const OrderedJson& properties, bool filter_keys) {
+std::string FormatParameters(const OrderedJson& properties, bool filter_keys,
+                             const DeclarationStyle& style) {
+  filter_keys |= style.drop_reserved_property_names;
   static constexpr std::array<const char*, 5> kStandardKeys = {
       "description", "type", "properties", "required", "nullable"};
   std::string out;
@@ -126,14 +133,15 @@ std::string FormatParameters(const OrderedJson& properties, bool filter_keys) {
     if (type == "STRING") {
       if (TruthyField(value, "enum")) {
         field.Next();
-        absl::StrAppend(&out,
-                        "enum:", FormatArgument(*Get(value, "enum"), true));
+        absl::StrAppend(
+            &out, "enum:",
+            FormatArgument(*Get(value, "enum"), true, style.null_as_none));
       }
     } else if (type == "ARRAY") {
       const OrderedJson* items = Get(value, "items");
       if (items != nullptr && items->is_object() && !items->empty()) {
         field.Next();
-        out += FormatItems(*items);
+        out += FormatItems(*items, style);
       }
     }
     if (TruthyField(value, "nullable")) {
@@ -144,12 +152,12 @@ std::string FormatParameters(const OrderedJson& properties, bool filter_keys) {
       const OrderedJson* nested = Get(value, "properties");
       if (nested != nullptr && nested->is_object()) {
         field.Next();
-        absl::StrAppend(&out, "properties:{", FormatParameters(*nested, false),
-                        "}");
+        absl::StrAppend(&out, "properties:{",
+                        FormatParameters(*nested, false, style), "}");
       } else if (value.is_object()) {
         field.Next();
-        absl::StrAppend(&out, "properties:{", FormatParameters(value, true),
-                        "}");
+        absl::StrAppend(&out, "properties:{",
+                        FormatParameters(value, true, style), "}");
       }
       if (TruthyField(value, "required")) {
         field.Next();
@@ -165,16 +173,17 @@ std::string FormatParameters(const OrderedJson& properties, bool filter_keys) {
 
 }  // namespace
 
-std::string FormatToolDeclaration(const ToolDeclaration& tool) {
+std::string FormatToolDeclaration(const ToolDeclaration& tool,
+                                  const DeclarationStyle& style) {
   std::string out = absl::StrCat("declaration:", tool.name,
                                  "{description:", Quoted(tool.description));
   const OrderedJson& params = tool.parameters;
   if (Truthy(params)) {
     out += ",parameters:{";
     if (TruthyField(params, "properties")) {
-      absl::StrAppend(&out, "properties:{",
-                      FormatParameters(*Get(params, "properties"), false),
-                      "},");
+      absl::StrAppend(
+          &out, "properties:{",
+          FormatParameters(*Get(params, "properties"), false, style), "},");
     }
     if (TruthyField(params, "required")) {
       absl::StrAppend(&out, "required:[", QuotedList(*Get(params, "required")),

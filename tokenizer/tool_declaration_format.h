@@ -13,9 +13,19 @@
 
 namespace gemma::tokenizer {
 
+// Differences of older template revisions (spec §6.5.10).
+struct DeclarationStyle {
+  // 2026-04-10 (R2): properties named description, type, properties,
+  // required or nullable are dropped at every level.
+  bool drop_reserved_property_names = false;
+  // Before 2026-07-15: null prints as None.
+  bool null_as_none = false;
+};
+
 // "declaration:NAME{description:<|"|>…<|"|>,parameters:{…}}" (without the
 // surrounding <|tool> … <tool|>).
-std::string FormatToolDeclaration(const ToolDeclaration& tool);
+std::string FormatToolDeclaration(const ToolDeclaration& tool,
+                                  const DeclarationStyle& style = {});
 
 }  // namespace gemma::tokenizer
 

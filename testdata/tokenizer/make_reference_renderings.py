@@ -2,10 +2,14 @@
 # rendered by Jinja2 (the environment transformers uses) with the verbatim
 # Gemma 4 chat_template.jinja files of revision R5 (2026-07-15).
 #
-# Usage: python3 make_reference_renderings.py SEED COUNT SMALL.jinja LARGE.jinja > out.json
-# where SMALL.jinja has sha256 0a2c8073c878ab1da004bee933a998606537bbb62016310352c7285c3f01c5b5
-# (E2B/E4B) and LARGE.jinja ae53464bf3be25802b3a5b37def7fd89667067d7577049b3b2d74c4d8de4c6d4
-# (26B-A4B/31B). The committed file was made with SEED=7 COUNT=300.
+# Usage: python3 make_reference_renderings.py SEED COUNT SMALL.jinja LARGE.jinja [REVISION] > out.json
+# REVISION is r5 (default), r3 or r2; the template files must be that
+# revision's verbatim files (sha256 prefixes, small / large):
+#   r5: 0a2c8073c878ab1da004bee933a998606537bbb62016310352c7285c3f01c5b5 /
+#       ae53464bf3be25802b3a5b37def7fd89667067d7577049b3b2d74c4d8de4c6d4
+#   r3: 33204f1a / 94899c0f      r2: 781d1094 / 85a08664
+# The committed files were made with SEED=7 COUNT=300 (r5), SEED=8 COUNT=300
+# (r3) and SEED=9 COUNT=300 (r2).
 import json, random, sys
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -19,6 +23,8 @@ T = {'small': env.from_string(open(sys.argv[3]).read()),
      'large': env.from_string(open(sys.argv[4]).read())}
 
 R = random.Random(int(sys.argv[1]) if len(sys.argv) > 1 else 7)
+REVISION = sys.argv[5] if len(sys.argv) > 5 else 'r5'
+
 WORDS = ['Hello', 'world', 'Paris', ' padded ', '\n\tline\n', 'x', '', '  ', 'caf\u00e9', '\u3000wide\u3000',
          '<|turn>', '<channel|>', '<|channel>thought\nhidden<channel|>', '<|channel>open', 'a\u00a0b', '42']
 def text():
@@ -99,10 +105,18 @@ n = int(sys.argv[2]) if len(sys.argv) > 2 else 200
 while len(cases) < n:
     ids = []
     msgs = []
-    if R.random() < 0.4: msgs.append({'role': R.choice(['system', 'developer']), 'content': content()})
+    if R.random() < 0.4:
+        c = content()
+        # R2 prints a list-valued system content as Python list text, which
+        # the renderer rejects instead.
+        while REVISION == 'r2' and isinstance(c, list): c = content()
+        msgs.append({'role': R.choice(['system', 'developer']), 'content': c})
     for _ in range(R.randint(0, 6)):
         role = R.choice(['user', 'user', 'assistant', 'assistant', 'tool', 'tool', 'system', 'critic'])
         msgs.append(message(role, ids))
+    if REVISION == 'r2' and msgs and msgs[0]['role'] in ('system', 'developer') \
+            and isinstance(msgs[0].get('content'), list) and msgs[0]['content']:
+        msgs[0]['content'] = text()
     req = {'messages': msgs}
     if R.random() < 0.35: req['tools'] = [tool() for _ in range(R.randint(0, 2))]
     req['enable_thinking'] = R.random() < 0.4
@@ -113,7 +127,7 @@ while len(cases) < n:
             out = T[variant].render(messages=msgs, tools=req.get('tools'), bos_token='<bos>',
                 enable_thinking=req['enable_thinking'], preserve_thinking=req['preserve_thinking'],
                 add_generation_prompt=req['add_generation_prompt'])
-            cases.append({'variant': variant, 'request': req, 'expected': out})
+            cases.append({'revision': REVISION, 'variant': variant, 'request': req, 'expected': out})
         except Exception as e:
-            cases.append({'variant': variant, 'request': req, 'error': type(e).__name__})
+            cases.append({'revision': REVISION, 'variant': variant, 'request': req, 'error': type(e).__name__})
 json.dump(cases, sys.stdout, ensure_ascii=False)

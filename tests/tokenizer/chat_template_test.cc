@@ -37,31 +37,41 @@ TEST(ChatTemplateTest, RendersTheWorkedExamplesExactly) {
 }
 
 // Randomized conversations (roles, content forms, tool calls and results,
-// schemas, flags) rendered by Jinja2 3.1 with the verbatim R5 template files
-// of both sizes (sha256 0a2c8073... and ae53464b...), with the environment
-// transformers uses (trim_blocks, lstrip_blocks).
-TEST(ChatTemplateTest, MatchesReferenceRenderingsOfTheR5Template) {
-  const OrderedJson cases = ReadJsonFile<OrderedJson>(
-      TestDataDir() + "/tokenizer/chat_template_reference_renderings.json");
-  ASSERT_GE(cases.size(), 300u);
-  int mismatches = 0;
-  for (size_t i = 0; i < cases.size(); ++i) {
-    const OrderedJson& c = cases[i];
-    SCOPED_TRACE(::testing::Message()
-                 << "case " << i << ": " << c["request"].dump());
-    ASSERT_OK_AND_ASSIGN(ChatRequest request, ParseChatJsonValue(c["request"]));
-    const ChatTemplate tmpl(c["variant"] == "large"
-                                ? ChatTemplateVariant::kLarge
-                                : ChatTemplateVariant::kSmall);
-    absl::StatusOr<std::string> prompt = tmpl.Render(request);
-    if (c.contains("error")) {
-      EXPECT_FALSE(prompt.ok());
-      continue;
+// schemas, flags) rendered by Jinja2 3.1 with the verbatim template files of
+// both sizes of revisions R5, R3 and R2, with the environment transformers
+// uses (trim_blocks, lstrip_blocks). Where the template raised an error the
+// renderer must fail too.
+TEST(ChatTemplateTest, MatchesReferenceRenderingsOfTheTemplateFiles) {
+  for (const char* file : {"chat_template_reference_renderings.json",
+                           "chat_template_reference_renderings_r3.json",
+                           "chat_template_reference_renderings_r2.json"}) {
+    const OrderedJson cases =
+        ReadJsonFile<OrderedJson>(TestDataDir() + "/tokenizer/" + file);
+    ASSERT_GE(cases.size(), 300u) << file;
+    int mismatches = 0;
+    for (size_t i = 0; i < cases.size() && mismatches < 5; ++i) {
+      const OrderedJson& c = cases[i];
+      SCOPED_TRACE(::testing::Message()
+                   << file << " case " << i << ": " << c["request"].dump());
+      ASSERT_OK_AND_ASSIGN(ChatRequest request,
+                           ParseChatJsonValue(c["request"]));
+      const std::string rev = c["revision"].get<std::string>();
+      const ChatTemplate tmpl(c["variant"] == "large"
+                                  ? ChatTemplateVariant::kLarge
+                                  : ChatTemplateVariant::kSmall,
+                              rev == "r2"   ? ChatTemplateRevision::kR2
+                              : rev == "r3" ? ChatTemplateRevision::kR3
+                                            : ChatTemplateRevision::kR5);
+      absl::StatusOr<std::string> prompt = tmpl.Render(request);
+      if (c.contains("error")) {
+        EXPECT_FALSE(prompt.ok()) << *prompt;
+        if (prompt.ok()) ++mismatches;
+        continue;
+      }
+      ASSERT_OK(prompt.status());
+      if (*prompt != c["expected"].get<std::string>()) ++mismatches;
+      EXPECT_EQ(*prompt, c["expected"].get<std::string>());
     }
-    ASSERT_OK(prompt.status());
-    if (*prompt != c["expected"].get<std::string>()) ++mismatches;
-    EXPECT_EQ(*prompt, c["expected"].get<std::string>());
-    if (mismatches > 5) break;
   }
 }
 
