@@ -1,7 +1,9 @@
-// Native renderer of the Gemma 4 instruction-tuned chat template (spec §6.5,
-// revision R5 of 2026-07-15), byte for byte what transformers'
-// apply_chat_template produces with the verbatim chat_template.jinja, without
-// a template engine.
+// Native renderer of the Gemma 4 instruction-tuned chat template (spec §6.5):
+// byte for byte what transformers' apply_chat_template produces with the
+// verbatim chat_template.jinja, without a template engine. Revision R5
+// (2026-07-15, current) by default; R3 (2026-04-28) and R2 (2026-04-10) when
+// the checkpoint's file is one of those (§6.5.10). R1 and R4 are not
+// recognized and render as R5.
 //
 // Two variants exist and differ only in the generation prompt (§6.5.6): the
 // small one (E2B/E4B) and the large one (26B-A4B/31B, also 12B), which
