@@ -43,8 +43,8 @@ struct AudioEncoder::Layer {
 AudioEncoder::~AudioEncoder() = default;
 
 absl::StatusOr<std::unique_ptr<AudioEncoder>> AudioEncoder::Create(
-    const AudioConfig& config, int text_hidden_dim,
-    const WeightStore& weights) {
+    const AudioConfig& config, int text_hidden_dim, const WeightStore& weights,
+    const TowerOptions& options) {
   const AudioConfig& c = config;
   if (c.hidden_dim <= 0 || c.num_heads <= 0 || c.hidden_dim % c.num_heads ||
       c.num_layers <= 0 || c.conv_kernel_size <= 0 || c.input_feat_size <= 0 ||
@@ -59,17 +59,17 @@ absl::StatusOr<std::unique_ptr<AudioEncoder>> AudioEncoder::Create(
   e->config_ = config;
   e->text_dim_ = text_hidden_dim;
   e->engine_ = dnnl::engine(dnnl::engine::kind::cpu, 0);
-  GEMMA_ASSIGN_OR_RETURN(e->sscp_,
-                         SubsampleConvProjection::Load(e->engine_, weights, c));
+  GEMMA_ASSIGN_OR_RETURN(e->sscp_, SubsampleConvProjection::Load(
+                                       e->engine_, weights, c, options.format));
   const int d = c.hidden_dim, ff = 4 * c.hidden_dim;
   const std::string tower = kTower;
   for (int i = 0; i < c.num_layers; ++i) {
     const std::string p = absl::StrCat(tower, "layers.", i, ".");
     auto load = [&](const std::string& name, int out,
                     int in) -> absl::StatusOr<ClippedLinear> {
-      return ClippedLinear::Load(e->engine_, weights,
-                                 p + name + ".linear.weight", out, in,
-                                 c.use_clipped_linears ? p + name : "");
+      return ClippedLinear::Load(
+          e->engine_, weights, p + name + ".linear.weight", out, in,
+          c.use_clipped_linears ? p + name : "", options.format);
     };
     Layer l;
     for (int f = 0; f < 2; ++f) {
@@ -90,8 +90,8 @@ absl::StatusOr<std::unique_ptr<AudioEncoder>> AudioEncoder::Create(
         l.norm_post_attn,
         ReadFloats(weights, p + "norm_post_attn.weight", {d}));
     GEMMA_ASSIGN_OR_RETURN(
-        l.attn,
-        ConformerAttention::Load(e->engine_, weights, c, p + "self_attn."));
+        l.attn, ConformerAttention::Load(e->engine_, weights, c,
+                                         p + "self_attn.", options.format));
     GEMMA_ASSIGN_OR_RETURN(
         l.lconv_pre_norm,
         ReadFloats(weights, p + "lconv1d.pre_layer_norm.weight", {d}));
@@ -110,13 +110,14 @@ absl::StatusOr<std::unique_ptr<AudioEncoder>> AudioEncoder::Create(
   GEMMA_ASSIGN_OR_RETURN(
       e->output_proj_,
       PackLinear(e->engine_, weights, tower + "output_proj.weight",
-                 c.output_proj_dims, d));
+                 c.output_proj_dims, d, options.format));
   GEMMA_ASSIGN_OR_RETURN(
       e->output_bias_,
       ReadFloats(weights, tower + "output_proj.bias", {c.output_proj_dims}));
-  GEMMA_ASSIGN_OR_RETURN(e->projection_,
-                         PackLinear(e->engine_, weights, kProjection,
-                                    text_hidden_dim, c.output_proj_dims));
+  GEMMA_ASSIGN_OR_RETURN(
+      e->projection_,
+      PackLinear(e->engine_, weights, kProjection, text_hidden_dim,
+                 c.output_proj_dims, options.format));
   e->runner_ = std::make_unique<ops::MatmulRunner>(e->engine_);
   return e;
 }

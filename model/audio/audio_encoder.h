@@ -12,8 +12,8 @@
 // soft tokens are the sub-sampled steps whose mask is set, in time order
 // (⌈valid/4⌉ for a mask that is a prefix).
 //
-// Weights are packed once in Create() (float32 compute; bfloat16
-// checkpoints are upcast exactly).
+// Weights are packed once in Create() (float32 compute by default, bfloat16
+// checkpoints upcast exactly; see TowerOptions).
 // Thread-safety: immutable after Create(); Encode() may be called from any
 // number of threads (calls are serialised on an internal lock that guards
 // the oneDNN primitive cache).
@@ -30,6 +30,7 @@
 #include "model/audio/subsample_conv.h"
 #include "model/config.h"
 #include "model/ops/linear.h"
+#include "model/vision/tower_options.h"
 #include "model/weights.h"
 #include "oneapi/dnnl/dnnl.hpp"
 
@@ -58,7 +59,7 @@ class AudioEncoder {
   // and packs the weights.
   static absl::StatusOr<std::unique_ptr<AudioEncoder>> Create(
       const AudioConfig& config, int text_hidden_dim,
-      const WeightStore& weights);
+      const WeightStore& weights, const TowerOptions& options = {});
   ~AudioEncoder();
 
   const AudioConfig& config() const { return config_; }

@@ -17,7 +17,8 @@ float Softplus(float x) { return std::log1p(std::exp(x)); }
 
 absl::StatusOr<ConformerAttention> ConformerAttention::Load(
     const dnnl::engine& engine, const WeightStore& store,
-    const AudioConfig& config, const std::string& prefix) {
+    const AudioConfig& config, const std::string& prefix,
+    ops::WeightFormat format) {
   const int d = config.hidden_dim;
   if (config.context_right != 0 || config.context_left < 2) {
     return absl::UnimplementedError(absl::StrCat(
@@ -31,9 +32,9 @@ absl::StatusOr<ConformerAttention> ConformerAttention::Load(
   a.window_ = config.context_left - 2;
   a.logit_cap_ = config.logit_cap;
   auto load = [&](const std::string& name) -> absl::StatusOr<ClippedLinear> {
-    return ClippedLinear::Load(engine, store, prefix + name + ".linear.weight",
-                               d, d,
-                               config.use_clipped_linears ? prefix + name : "");
+    return ClippedLinear::Load(
+        engine, store, prefix + name + ".linear.weight", d, d,
+        config.use_clipped_linears ? prefix + name : "", format);
   };
   GEMMA_ASSIGN_OR_RETURN(a.q_, load("q_proj"));
   GEMMA_ASSIGN_OR_RETURN(a.k_, load("k_proj"));

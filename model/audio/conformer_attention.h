@@ -30,7 +30,8 @@ class ConformerAttention {
   static absl::StatusOr<ConformerAttention> Load(const dnnl::engine& engine,
                                                  const WeightStore& store,
                                                  const AudioConfig& config,
-                                                 const std::string& prefix);
+                                                 const std::string& prefix,
+                                                 ops::WeightFormat format);
   ConformerAttention() = default;
   ConformerAttention(ConformerAttention&&) = default;
   ConformerAttention& operator=(ConformerAttention&&) = default;

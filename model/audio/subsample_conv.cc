@@ -21,7 +21,7 @@ constexpr int kMaxChunkRows = 512;  // im2col rows per matmul.
 
 absl::StatusOr<SubsampleConvProjection> SubsampleConvProjection::Load(
     const dnnl::engine& engine, const WeightStore& store,
-    const AudioConfig& config) {
+    const AudioConfig& config, ops::WeightFormat format) {
   if (config.sscp_channels.size() != 2) {
     return absl::InvalidArgumentError(
         absl::StrCat("audio config: the sub-sampling projection needs 2 "
@@ -52,9 +52,8 @@ absl::StatusOr<SubsampleConvProjection> SubsampleConvProjection::Load(
     b.in_ch = in_ch;
     b.out_ch = out_ch;
     GEMMA_ASSIGN_OR_RETURN(
-        b.kernel,
-        ops::PackedWeight::Create(engine, {view}, ops::WeightFormat::kF32,
-                                  ops::Epilogue::None(), name));
+        b.kernel, ops::PackedWeight::Create(engine, {view}, format,
+                                            ops::Epilogue::None(), name));
     GEMMA_ASSIGN_OR_RETURN(
         b.norm,
         ReadFloats(store, absl::StrCat(kPrefix, "layer", i, ".norm.weight"),
@@ -67,7 +66,7 @@ absl::StatusOr<SubsampleConvProjection> SubsampleConvProjection::Load(
       p.input_proj_,
       PackLinear(engine, store,
                  absl::StrCat(kPrefix, "input_proj_linear.weight"),
-                 config.hidden_dim, width));
+                 config.hidden_dim, width, format));
   return p;
 }
 

@@ -27,7 +27,7 @@ class SubsampleConvProjection {
  public:
   static absl::StatusOr<SubsampleConvProjection> Load(
       const dnnl::engine& engine, const WeightStore& store,
-      const AudioConfig& config);
+      const AudioConfig& config, ops::WeightFormat format);
   SubsampleConvProjection() = default;
   SubsampleConvProjection(SubsampleConvProjection&&) = default;
   SubsampleConvProjection& operator=(SubsampleConvProjection&&) = default;

@@ -11,10 +11,10 @@ namespace gemma::model {
 
 absl::StatusOr<std::unique_ptr<ops::PackedWeight>> PackLinear(
     const dnnl::engine& engine, const WeightStore& store,
-    const std::string& name, int out, int in) {
+    const std::string& name, int out, int in, ops::WeightFormat format) {
   GEMMA_ASSIGN_OR_RETURN(TensorView view, store.Get(name, {out, in}));
-  auto packed = ops::PackedWeight::Create(
-      engine, {view}, ops::WeightFormat::kF32, ops::Epilogue::None(), name);
+  auto packed = ops::PackedWeight::Create(engine, {view}, format,
+                                          ops::Epilogue::None(), name);
   if (!packed.ok()) {
     return absl::Status(
         packed.status().code(),
@@ -26,10 +26,10 @@ absl::StatusOr<std::unique_ptr<ops::PackedWeight>> PackLinear(
 absl::StatusOr<ClippedLinear> ClippedLinear::Load(
     const dnnl::engine& engine, const WeightStore& store,
     const std::string& weight_name, int out, int in,
-    const std::string& clip_prefix) {
+    const std::string& clip_prefix, ops::WeightFormat format) {
   ClippedLinear l;
-  GEMMA_ASSIGN_OR_RETURN(l.weight_,
-                         PackLinear(engine, store, weight_name, out, in));
+  GEMMA_ASSIGN_OR_RETURN(
+      l.weight_, PackLinear(engine, store, weight_name, out, in, format));
   if (!clip_prefix.empty()) {
     l.clipped_ = true;
     GEMMA_ASSIGN_OR_RETURN(l.in_min_,

@@ -3,7 +3,8 @@
 // out_min, out_max) when the checkpoint carries the four clip scalars
 // ("<prefix>.input_min" ... "<prefix>.output_max"), plain y = W·x otherwise.
 // W is packed once for oneDNN (model/ops/linear.h) in float32 (bfloat16
-// checkpoints are upcast exactly). Shared by the vision and audio towers.
+// checkpoints are upcast exactly) or, on request, bfloat16. Shared by the
+// vision and audio towers.
 //
 // Thread-safety: immutable after Load(); Run() needs the caller's runner and
 // scratch, so one layer may serve many threads each with its own runner.
@@ -34,7 +35,8 @@ class ClippedLinear {
                                             const WeightStore& store,
                                             const std::string& weight_name,
                                             int out, int in,
-                                            const std::string& clip_prefix);
+                                            const std::string& clip_prefix,
+                                            ops::WeightFormat format);
 
   int in_dim() const { return weight_->in_dim(); }
   int out_dim() const { return weight_->out_dim(); }
@@ -51,10 +53,10 @@ class ClippedLinear {
   float in_min_ = 0, in_max_ = 0, out_min_ = 0, out_max_ = 0;
 };
 
-// Packs a plain linear weight `name` ([out, in], checked) in float32.
+// Packs a plain linear weight `name` ([out, in], checked) in `format`.
 absl::StatusOr<std::unique_ptr<ops::PackedWeight>> PackLinear(
     const dnnl::engine& engine, const WeightStore& store,
-    const std::string& name, int out, int in);
+    const std::string& name, int out, int in, ops::WeightFormat format);
 
 }  // namespace gemma::model
 

@@ -39,8 +39,8 @@ struct VisionEncoder::Grid {
 VisionEncoder::~VisionEncoder() = default;
 
 absl::StatusOr<std::unique_ptr<VisionEncoder>> VisionEncoder::Create(
-    const VisionConfig& config, int text_hidden_dim,
-    const WeightStore& weights) {
+    const VisionConfig& config, int text_hidden_dim, const WeightStore& weights,
+    const TowerOptions& options) {
   const VisionConfig& c = config;
   if (c.hidden_dim <= 0 || c.intermediate_dim <= 0 || c.num_layers <= 0 ||
       c.num_heads <= 0 || c.num_kv_heads <= 0 ||
@@ -62,9 +62,10 @@ absl::StatusOr<std::unique_ptr<VisionEncoder>> VisionEncoder::Create(
   const int nq = c.num_heads * hd, nkv = c.num_kv_heads * hd;
 
   GEMMA_ASSIGN_OR_RETURN(
-      e->input_proj_, PackLinear(e->engine_, weights,
-                                 tower + "patch_embedder.input_proj.weight", dv,
-                                 3 * c.patch_size * c.patch_size));
+      e->input_proj_,
+      PackLinear(e->engine_, weights,
+                 tower + "patch_embedder.input_proj.weight", dv,
+                 3 * c.patch_size * c.patch_size, options.format));
   const std::string table = tower + "patch_embedder.position_embedding_table";
   GEMMA_ASSIGN_OR_RETURN(
       e->position_table_,
@@ -97,9 +98,9 @@ absl::StatusOr<std::unique_ptr<VisionEncoder>> VisionEncoder::Create(
         l.k_norm, ReadFloats(weights, p + "self_attn.k_norm.weight", {hd}));
     auto load = [&](const std::string& name, int out,
                     int in) -> absl::StatusOr<ClippedLinear> {
-      return ClippedLinear::Load(e->engine_, weights,
-                                 p + name + ".linear.weight", out, in,
-                                 c.use_clipped_linears ? p + name : "");
+      return ClippedLinear::Load(
+          e->engine_, weights, p + name + ".linear.weight", out, in,
+          c.use_clipped_linears ? p + name : "", options.format);
     };
     GEMMA_ASSIGN_OR_RETURN(l.q, load("self_attn.q_proj", nq, dv));
     GEMMA_ASSIGN_OR_RETURN(l.k, load("self_attn.k_proj", nkv, dv));
@@ -118,9 +119,9 @@ absl::StatusOr<std::unique_ptr<VisionEncoder>> VisionEncoder::Create(
     GEMMA_ASSIGN_OR_RETURN(e->std_scale_,
                            ReadFloats(weights, tower + "std_scale", {dv}));
   }
-  GEMMA_ASSIGN_OR_RETURN(
-      e->projection_,
-      PackLinear(e->engine_, weights, kProjection, text_hidden_dim, dv));
+  GEMMA_ASSIGN_OR_RETURN(e->projection_,
+                         PackLinear(e->engine_, weights, kProjection,
+                                    text_hidden_dim, dv, options.format));
   e->runner_ = std::make_unique<ops::MatmulRunner>(e->engine_);
   return e;
 }

@@ -12,8 +12,9 @@
 // the number of real patches. Padding rows are dropped before the tower
 // (exact: nobody attends to them and pooling zeroes them).
 //
-// Weights are packed once in Create() (float32 compute; bfloat16
-// checkpoints are upcast exactly); small tensors are copied, and the
+// Weights are packed once in Create() (float32 compute by default, bfloat16
+// checkpoints upcast exactly; see TowerOptions); small tensors are copied,
+// and the
 // position table is read row by row from the WeightStore, which must
 // outlive the encoder.
 //
@@ -34,6 +35,7 @@
 #include "model/ops/linear.h"
 #include "model/tensor.h"
 #include "model/vision/clipped_linear.h"
+#include "model/vision/tower_options.h"
 #include "model/weights.h"
 #include "oneapi/dnnl/dnnl.hpp"
 
@@ -69,7 +71,7 @@ class VisionEncoder {
   // and packs the weights.
   static absl::StatusOr<std::unique_ptr<VisionEncoder>> Create(
       const VisionConfig& config, int text_hidden_dim,
-      const WeightStore& weights);
+      const WeightStore& weights, const TowerOptions& options = {});
   ~VisionEncoder();
 
   const VisionConfig& config() const { return config_; }
