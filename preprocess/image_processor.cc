@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "preprocess/image_resize.h"
+#include "preprocess/image_resize_keras.h"
 
 namespace gemma::preprocess {
 namespace {
@@ -53,6 +54,18 @@ absl::StatusOr<TargetSize> ComputeTargetSize(
   const int64_t p = options.patch_size;
   const int64_t max_patches = int64_t{options.max_soft_tokens} * k * k;
   const int64_t target_px = max_patches * p * p;
+  if (options.convention == ImageProcessorOptions::Convention::kKerasHub) {
+    // keras-hub: the same steps in float32, then each side at least m.
+    const float mf = static_cast<float>(k * p);
+    const float f = std::sqrt(static_cast<float>(target_px) /
+                              static_cast<float>(height * width));
+    const float ih = f * static_cast<float>(height);
+    const float iw = f * static_cast<float>(width);
+    const int64_t th = static_cast<int64_t>(std::floor(ih / mf) * mf);
+    const int64_t tw = static_cast<int64_t>(std::floor(iw / mf) * mf);
+    return TargetSize{static_cast<int>(std::max<int64_t>(th, k * p)),
+                      static_cast<int>(std::max<int64_t>(tw, k * p))};
+  }
   const double total_px = static_cast<double>(height * width);
   // float64 in HF's order: one division, one sqrt, f*H, / m, floor, * m.
   const double factor = std::sqrt(static_cast<double>(target_px) / total_px);
@@ -97,46 +110,51 @@ absl::StatusOr<int> NumImageSoftTokens(int64_t height, int64_t width,
   return (t.height / m) * (t.width / m);
 }
 
-absl::StatusOr<ProcessedImage> PatchifyResized(
-    const RgbImage& img, const ImageProcessorOptions& options) {
+namespace {
+
+// Cuts an h x w image into patches; `row(y, dst)` writes the w * 3 rescaled
+// values of image row y.
+template <typename RowFn>
+absl::StatusOr<ProcessedImage> Patchify(int h, int w,
+                                        const ImageProcessorOptions& options,
+                                        RowFn row) {
   GEMMA_RETURN_IF_ERROR(ValidateOptions(options));
   const int p = options.patch_size;
   const int k = options.pooling_kernel_size;
-  if (img.height <= 0 || img.width <= 0 || img.height % (p * k) != 0 ||
-      img.width % (p * k) != 0) {
+  if (h <= 0 || w <= 0 || h % (p * k) != 0 || w % (p * k) != 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("patchify needs both sides to be positive multiples of ",
-                     p * k, "; got ", img.width, "x", img.height));
+                     p * k, "; got ", w, "x", h));
   }
   ProcessedImage out;
   out.max_patches = options.max_soft_tokens * k * k;
   out.patch_dim = 3 * p * p;
-  out.patch_rows = img.height / p;
-  out.patch_cols = img.width / p;
+  out.patch_rows = h / p;
+  out.patch_cols = w / p;
   out.num_real_patches = out.patch_rows * out.patch_cols;
   out.pooled_rows = out.patch_rows / k;
   out.pooled_cols = out.patch_cols / k;
   out.num_soft_tokens = out.pooled_rows * out.pooled_cols;
-  out.resized = {img.height, img.width};
+  out.resized = {h, w};
   if (out.num_real_patches > out.max_patches) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "a ", img.width, "x", img.height, " image has ", out.num_real_patches,
-        " patches, more than the budget of ", out.max_patches));
+    return absl::InvalidArgumentError(
+        absl::StrCat("a ", w, "x", h, " image has ", out.num_real_patches,
+                     " patches, more than the budget of ", out.max_patches));
   }
-  const std::array<float, 256> table = RescaleTable(options.rescale);
   out.pixel_values.assign(static_cast<size_t>(out.max_patches) * out.patch_dim,
                           0.0f);
   out.position_ids.assign(static_cast<size_t>(out.max_patches) * 2, -1);
-  for (int r = 0; r < out.patch_rows; ++r) {
+  std::vector<float> line(static_cast<size_t>(w) * 3);
+  for (int y = 0; y < h; ++y) {
+    row(y, line.data());
+    const int r = y / p;
+    const int py = y % p;
     for (int c = 0; c < out.patch_cols; ++c) {
       const size_t patch = static_cast<size_t>(r) * out.patch_cols + c;
-      float* dst = &out.pixel_values[patch * out.patch_dim];
       // (pixel row, pixel column, channel), channel fastest.
-      for (int py = 0; py < p; ++py) {
-        const uint8_t* src =
-            img.Row(r * p + py) + static_cast<size_t>(c) * p * 3;
-        for (int i = 0; i < p * 3; ++i) *dst++ = table[src[i]];
-      }
+      std::copy_n(&line[static_cast<size_t>(c) * p * 3], p * 3,
+                  &out.pixel_values[patch * out.patch_dim +
+                                    static_cast<size_t>(py) * p * 3]);
       out.position_ids[patch * 2 + 0] = c;
       out.position_ids[patch * 2 + 1] = r;
     }
@@ -144,10 +162,43 @@ absl::StatusOr<ProcessedImage> PatchifyResized(
   return out;
 }
 
+}  // namespace
+
+absl::StatusOr<ProcessedImage> PatchifyResized(
+    const RgbImage& img, const ImageProcessorOptions& options) {
+  const std::array<float, 256> table = RescaleTable(options.rescale);
+  return Patchify(img.height, img.width, options, [&](int y, float* dst) {
+    const uint8_t* src = img.Row(y);
+    for (int i = 0; i < img.width * 3; ++i) {
+      dst[i] = table[src[i]];
+    }
+  });
+}
+
 absl::StatusOr<ProcessedImage> ProcessImage(
     const RgbImage& image, const ImageProcessorOptions& options) {
   GEMMA_ASSIGN_OR_RETURN(const TargetSize t,
                          ComputeTargetSize(image.height, image.width, options));
+  if (options.convention == ImageProcessorOptions::Convention::kKerasHub) {
+    // keras-hub's sizing can exceed the budget; refuse before resizing.
+    const int64_t p = options.patch_size;
+    const int64_t patches = (t.height / p) * (t.width / p);
+    const int64_t max_patches = int64_t{options.max_soft_tokens} *
+                                options.pooling_kernel_size *
+                                options.pooling_kernel_size;
+    if (patches > max_patches) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("a ", t.width, "x", t.height, " image has ", patches,
+                       " patches, more than the budget of ", max_patches));
+    }
+    GEMMA_ASSIGN_OR_RETURN(const std::vector<float> resized,
+                           ResizeBicubicKerasHub(image, t.height, t.width));
+    const float scale = static_cast<float>(1.0 / 255.0);
+    return Patchify(t.height, t.width, options, [&](int y, float* dst) {
+      const float* src = &resized[static_cast<size_t>(y) * t.width * 3];
+      for (int i = 0; i < t.width * 3; ++i) dst[i] = src[i] * scale;
+    });
+  }
   if (t.height == image.height && t.width == image.width) {
     return PatchifyResized(image, options);
   }

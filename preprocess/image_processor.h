@@ -25,6 +25,12 @@ struct ImageProcessorOptions {
   // rounded u/255 for every level; the option records the reference rule.)
   enum class Rescale { kMultiplyFloat64, kDivideFloat32 };
   Rescale rescale = Rescale::kMultiplyFloat64;
+  // kHuggingFace (default): float64 sizing with HF's edge cases, Pillow uint8
+  // resize, the rescale rule above. kKerasHub (parity with keras-hub's
+  // Gemma4ImageConverter): float32 sizing with each side clamped to >= 48,
+  // float resize (image_resize_keras.h), x * float32(1/255) in float32.
+  enum class Convention { kHuggingFace, kKerasHub };
+  Convention convention = Convention::kHuggingFace;
 };
 
 // True for the budgets the processor accepts.
@@ -36,7 +42,8 @@ struct TargetSize {
 };
 
 // HF get_aspect_ratio_preserving_size in float64 and HF's operation order,
-// including its edge cases (a side rounding to zero, budget overflow).
+// including its edge cases (a side rounding to zero, budget overflow); or
+// keras-hub's float32 rule for Convention::kKerasHub.
 // INVALID_ARGUMENT on invalid input or when HF would raise.
 absl::StatusOr<TargetSize> ComputeTargetSize(
     int64_t height, int64_t width, const ImageProcessorOptions& options = {});

@@ -231,5 +231,60 @@ TEST(ImageProcessorTest, RejectsInvalidInput) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+// keras-hub parity mode against Gemma4ImageConverter's own output:
+// bit-identical pixel values (float resize without intermediate rounding,
+// float32 x * (1/255)) and identical position ids.
+TEST(ImageProcessorKerasHubTest, MatchesKerasHubConverterOutput) {
+  ImageProcessorOptions kh = WithBudget(70);
+  kh.convention = ImageProcessorOptions::Convention::kKerasHub;
+  for (int k = 0; k < 5; ++k) {
+    SCOPED_TRACE(k);
+    const std::string name = "image" + std::to_string(k);
+    ASSERT_OK_AND_ASSIGN(std::string bytes,
+                         ReadFileBytes(MediaPath(name + ".png")));
+    ASSERT_OK_AND_ASSIGN(RgbImage img, DecodeImage(bytes));
+    ASSERT_OK_AND_ASSIGN(ProcessedImage out, ProcessImage(img, kh));
+    ASSERT_OK_AND_ASSIGN(auto pv,
+                         ReadNpy(MediaPath(name + "_kh_pixel_values.npy")));
+    ASSERT_OK_AND_ASSIGN(
+        auto pos, ReadNpy(MediaPath(name + "_kh_pixel_position_ids.npy")));
+    EXPECT_EQ(out.position_ids, pos.ToInts());
+    ASSERT_EQ(out.pixel_values.size(), static_cast<size_t>(pv.size()));
+    size_t diffs = 0;
+    for (int64_t i = 0; i < pv.size(); ++i) {
+      diffs += out.pixel_values[i] != pv.f32()[i];
+    }
+    EXPECT_EQ(diffs, 0u);
+  }
+}
+
+TEST(ImageProcessorKerasHubTest, Float32SizingAndClamps) {
+  ImageProcessorOptions kh = WithBudget(70);
+  kh.convention = ImageProcessorOptions::Convention::kKerasHub;
+  // Exact-boundary sizes where float32 and float64 disagree (spec 1.2).
+  ASSERT_OK_AND_ASSIGN(TargetSize a, ComputeTargetSize(55, 154, kh));
+  EXPECT_EQ(a.height, 240);
+  EXPECT_EQ(a.width, 672);
+  ASSERT_OK_AND_ASSIGN(TargetSize b, ComputeTargetSize(95, 266, kh));
+  EXPECT_EQ(b.height, 192);
+  EXPECT_EQ(b.width, 672);
+  // Common sizes agree with HF.
+  for (auto [h, w] : {std::pair{480, 640}, std::pair{1080, 1920},
+                      std::pair{3024, 4032}, std::pair{61, 97}}) {
+    ASSERT_OK_AND_ASSIGN(TargetSize k, ComputeTargetSize(h, w, kh));
+    ASSERT_OK_AND_ASSIGN(TargetSize f, ComputeTargetSize(h, w, WithBudget(70)));
+    EXPECT_EQ(k.height, f.height);
+    EXPECT_EQ(k.width, f.width);
+  }
+  // A side rounding to zero is clamped to 48 (the other is not capped), so
+  // the budget can be exceeded; processing then refuses the image.
+  ASSERT_OK_AND_ASSIGN(TargetSize c, ComputeTargetSize(1, 10000, kh));
+  EXPECT_EQ(c.height, 48);
+  EXPECT_GT(c.width, 70 * 48);
+  EXPECT_THAT(ProcessImage(RgbImage(1, 10000), kh),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "more than the budget of 630"));
+}
+
 }  // namespace
 }  // namespace gemma::preprocess
