@@ -11,24 +11,36 @@ namespace {
 
 constexpr absl::string_view kBosText = "<bos>";
 
-absl::Status MediaNotSupported() {
-  return absl::InvalidArgumentError(
-      "media not supported by this model: image/audio/video inputs need the "
-      "media preprocessing path, which this server build does not provide");
+absl::string_view KindName(MediaBlob::Kind kind) {
+  switch (kind) {
+    case MediaBlob::Kind::kImage:
+      return "image";
+    case MediaBlob::Kind::kAudio:
+      return "audio";
+    case MediaBlob::Kind::kVideo:
+      return "video";
+  }
+  return "?";
 }
 
-// The placeholder strings that stand for a media item in prompt text.
-absl::Status CheckNoPlaceholders(absl::string_view text) {
-  for (absl::string_view marker :
-       {tokenizer::kImagePlaceholder, tokenizer::kAudioPlaceholder,
-        tokenizer::kVideoPlaceholder}) {
-    if (absl::StrContains(text, marker)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "the prompt contains the media placeholder ", marker,
-          " but no media item goes with it; remove it or attach the media"));
+// The next media placeholder in `text` at or after `from` (npos if none),
+// with its kind and length.
+size_t FindPlaceholder(absl::string_view text, size_t from,
+                       MediaBlob::Kind* kind, size_t* length) {
+  size_t best = absl::string_view::npos;
+  const std::pair<absl::string_view, MediaBlob::Kind> markers[] = {
+      {tokenizer::kImagePlaceholder, MediaBlob::Kind::kImage},
+      {tokenizer::kAudioPlaceholder, MediaBlob::Kind::kAudio},
+      {tokenizer::kVideoPlaceholder, MediaBlob::Kind::kVideo}};
+  for (const auto& [marker, k] : markers) {
+    const size_t pos = text.find(marker, from);
+    if (pos < best) {
+      best = pos;
+      *kind = k;
+      *length = marker.size();
     }
   }
-  return absl::OkStatus();
+  return best;
 }
 
 }  // namespace
@@ -60,29 +72,94 @@ absl::StatusOr<std::unique_ptr<Frontend>> Frontend::Create(
   if (options.chat_template_variant.has_value()) {
     tmpl = tokenizer::ChatTemplate(*options.chat_template_variant);
   }
-  return std::unique_ptr<Frontend>(new Frontend(
-      tokenizer, vocab > 0 ? vocab : tokenizer->vocab_size(), std::move(tmpl)));
+  MediaSettings media;
+  if (config.vision.has_value()) {
+    media.image_soft_tokens = config.vision->default_soft_tokens;
+  }
+  media.audio = config.audio.has_value();
+  media.audio_convention = options.audio_convention;
+  return std::unique_ptr<Frontend>(
+      new Frontend(tokenizer, vocab > 0 ? vocab : tokenizer->vocab_size(),
+                   std::move(tmpl), std::move(media)));
 }
 
 Frontend::Frontend(const tokenizer::Tokenizer* tokenizer, int vocab_size,
-                   tokenizer::ChatTemplate chat_template)
+                   tokenizer::ChatTemplate chat_template, MediaSettings media)
     : tokenizer_(tokenizer),
       vocab_size_(vocab_size),
-      chat_template_(std::move(chat_template)) {}
+      chat_template_(std::move(chat_template)),
+      media_(std::move(media)) {}
 
 absl::StatusOr<PromptInput> Frontend::Tokenize(
     absl::string_view text, const std::vector<MediaBlob>& media,
     bool is_chat) const {
-  if (!media.empty()) return MediaNotSupported();
-  GEMMA_RETURN_IF_ERROR(CheckNoPlaceholders(text));
   // keras-hub prepends <bos> itself; a literal one would make two.
   if (absl::StartsWith(text, kBosText)) text.remove_prefix(kBosText.size());
+  const tokenizer::SpecialTokenIds& special = tokenizer_->special_ids();
   PromptInput prompt;
   prompt.is_chat = is_chat;
-  const std::vector<int> ids = tokenizer_->Encode(text);
-  prompt.token_ids.reserve(ids.size() + 1);
-  prompt.token_ids.push_back(tokenizer_->special_ids().bos);
-  prompt.token_ids.insert(prompt.token_ids.end(), ids.begin(), ids.end());
+  prompt.token_ids.push_back(special.bos);
+  auto append_text = [&](absl::string_view segment) {
+    const std::vector<int> ids = tokenizer_->Encode(segment);
+    prompt.token_ids.insert(prompt.token_ids.end(), ids.begin(), ids.end());
+  };
+  size_t pos = 0;
+  size_t item = 0;
+  while (true) {
+    MediaBlob::Kind kind = MediaBlob::Kind::kImage;
+    size_t length = 0;
+    const size_t found = FindPlaceholder(text, pos, &kind, &length);
+    if (found == absl::string_view::npos) break;
+    if (item >= media.size()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the prompt has more media placeholders than media items: ",
+          KindName(kind), " placeholder ", item + 1, " (",
+          text.substr(found, length), ") has no ", KindName(kind),
+          " attached; remove it or attach the media"));
+    }
+    if (media[item].kind != kind) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("media item ", item, " is ", KindName(media[item].kind),
+                       " but placeholder ", item + 1, " in the prompt is ",
+                       text.substr(found, length)));
+    }
+    absl::StatusOr<MediaInput> input = PreprocessMedia(media[item], media_);
+    if (!input.ok()) {
+      return absl::Status(
+          input.status().code(),
+          absl::StrCat("media item ", item, " (", KindName(kind),
+                       "): ", input.status().message()));
+    }
+    append_text(text.substr(pos, found - pos));
+    const bool image = kind == MediaBlob::Kind::kImage;
+    const int start_id = image ? special.image_start : special.audio_start;
+    const int soft_id =
+        image ? special.image_placeholder : special.audio_placeholder;
+    const int end_id = image ? special.image_end : special.audio_end;
+    if (start_id < 0 || soft_id < 0 || end_id < 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the tokenizer lacks the ", KindName(kind),
+          " marker pieces, so this model cannot take ", KindName(kind)));
+    }
+    prompt.token_ids.push_back(start_id);
+    input->first_token_index = static_cast<int>(prompt.token_ids.size());
+    prompt.token_ids.insert(prompt.token_ids.end(), input->num_soft_tokens,
+                            soft_id);
+    prompt.token_ids.push_back(end_id);
+    prompt.media.push_back(*std::move(input));
+    pos = found + length;
+    ++item;
+  }
+  if (item < media.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("media item ", item, " (", KindName(media[item].kind),
+                     ") has no placeholder in the prompt; put ",
+                     media[item].kind == MediaBlob::Kind::kAudio
+                         ? tokenizer::kAudioPlaceholder
+                         : tokenizer::kImagePlaceholder,
+                     " where it belongs"));
+  }
+  append_text(text.substr(pos));
   return prompt;
 }
 
@@ -102,33 +179,14 @@ absl::StatusOr<std::string> Frontend::RenderChat(
 absl::StatusOr<PromptInput> Frontend::FromChat(
     const tokenizer::ChatRequest& chat,
     const std::vector<MediaBlob>& media) const {
-  if (!media.empty()) return MediaNotSupported();
   if (chat.messages.empty()) {
     return absl::InvalidArgumentError("the chat has no messages");
   }
-  for (const tokenizer::ChatMessage& m : chat.messages) {
-    for (const tokenizer::ContentPart& part : m.content.parts) {
-      if (part.type != "text" && !part.type.empty()) {
-        // Media parts render as placeholders that nothing would fill.
-        if (part.type == "image" || part.type == "image_url" ||
-            part.type == "audio" || part.type == "input_audio" ||
-            part.type == "video") {
-          return MediaNotSupported();
-        }
-      }
-    }
-  }
   tokenizer::ChatRenderOptions options;
-  options.include_bos = false;  // The BOS id is prepended below.
+  options.include_bos = false;  // Tokenize prepends the BOS id.
   GEMMA_ASSIGN_OR_RETURN(std::string text,
                          chat_template_.Render(chat, options));
-  PromptInput prompt;
-  prompt.is_chat = true;
-  const std::vector<int> ids = tokenizer_->Encode(text);
-  prompt.token_ids.reserve(ids.size() + 1);
-  prompt.token_ids.push_back(tokenizer_->special_ids().bos);
-  prompt.token_ids.insert(prompt.token_ids.end(), ids.begin(), ids.end());
-  return prompt;
+  return Tokenize(text, media, /*is_chat=*/true);
 }
 
 absl::StatusOr<PromptInput> Frontend::FromTokenIds(

@@ -15,8 +15,13 @@
 //      stop ids include the chat ones (§6.5.8).
 //  (c) Token ids: used exactly as given, no BOS added (keras-hub's generate
 //      on token-id input uses them as given); ids are range-checked.
-// Media preprocessing is not wired yet: any media item gives
-// INVALID_ARGUMENT "media not supported by this model".
+// Media (text and chat forms): the i-th placeholder of the prompt text
+// (<|image|> / <|audio|>, in order) takes the i-th media item, whose kind
+// must match; each placeholder becomes <|image>/<|audio> + n soft-token
+// placeholders + <image|>/<audio|>, n being the item's own soft-token count
+// (Hugging Face placement, frontend_media.h), and the item's
+// first_token_index points at its first soft-token placeholder. A model
+// without the tower, video, or a count mismatch gives INVALID_ARGUMENT.
 // Thread-safety: immutable after Create; all methods are const and may be
 // called concurrently.
 #ifndef GEMMA_ENGINE_FRONTEND_H_
@@ -30,6 +35,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "engine/frontend_media.h"
 #include "engine/request.h"
 #include "model/config.h"
 #include "tokenizer/chat_template.h"
@@ -38,18 +44,16 @@
 
 namespace gemma::engine {
 
-// A media item as received (encoded bytes), before preprocessing.
-struct MediaBlob {
-  enum class Kind { kImage, kAudio, kVideo } kind = Kind::kImage;
-  std::string bytes;
-};
-
 struct FrontendOptions {
   // The checkpoint's chat_template.jinja ("" if none): identifies the
   // variant by its hash (tokenizer/chat_template.h).
   std::string chat_template_path;
   // Forces the variant; unset: from the file, else from the model family.
   std::optional<tokenizer::ChatTemplateVariant> chat_template_variant;
+  // Log-mel convention for audio (and so its token count): the
+  // checkpoint's own (Hugging Face) processor, or keras-hub's converter.
+  preprocess::AudioFeatureConvention audio_convention =
+      preprocess::AudioFeatureConvention::kHuggingFace;
 };
 
 class Frontend {
@@ -85,7 +89,7 @@ class Frontend {
 
  private:
   Frontend(const tokenizer::Tokenizer* tokenizer, int vocab_size,
-           tokenizer::ChatTemplate chat_template);
+           tokenizer::ChatTemplate chat_template, MediaSettings media);
   // Tokenizes prompt text, prepending <bos>.
   absl::StatusOr<PromptInput> Tokenize(absl::string_view text,
                                        const std::vector<MediaBlob>& media,
@@ -94,6 +98,7 @@ class Frontend {
   const tokenizer::Tokenizer* tokenizer_;
   int vocab_size_;
   tokenizer::ChatTemplate chat_template_;
+  MediaSettings media_;
 };
 
 }  // namespace gemma::engine

@@ -1,5 +1,7 @@
 #include "engine/frontend.h"
 
+#include <algorithm>
+#include <cmath>
 #include <memory>
 #include <string>
 #include <vector>
@@ -8,6 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "tests/testing/npy.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/testdata.h"
 
@@ -101,21 +104,151 @@ TEST_F(FrontendTest, TokenIdsAreUsedAsGiven) {
               StatusIs(StatusCode::kInvalidArgument, "empty"));
 }
 
-TEST_F(FrontendTest, MediaIsRefusedClearly) {
-  EXPECT_THAT(fe_->FromText("Look: <|image|>"),
-              StatusIs(StatusCode::kInvalidArgument, "<|image|>"));
+MediaBlob FileBlob(MediaBlob::Kind kind, const std::string& rel) {
   MediaBlob blob;
-  blob.bytes = "\x89PNG";
-  EXPECT_THAT(fe_->FromText("Look: <|image|>", {blob}),
-              StatusIs(StatusCode::kInvalidArgument, "media not supported"));
+  blob.kind = kind;
+  auto bytes = ReadFileToString(gemma::testing::GoldenPath(rel));
+  EXPECT_OK(bytes.status());
+  if (bytes.ok()) blob.bytes = *std::move(bytes);
+  return blob;
+}
+
+std::vector<int32_t> NpyInts(const std::string& rel) {
+  auto a = gemma::testing::ReadNpy(gemma::testing::GoldenPath(rel));
+  EXPECT_OK(a.status());
+  return a.ok() ? a->ToInts() : std::vector<int32_t>();
+}
+
+// The Hugging Face pipeline golden: an image gets exactly its real soft
+// tokens (60 for image0 at a 70-token budget), pixels and positions as the
+// HF image processor makes them.
+TEST_F(FrontendTest, ImagePromptMatchesTheHfPipeline) {
+  model::ModelConfig config = config_;
+  config.vision.emplace();
+  config.vision->default_soft_tokens = 70;
+  ASSERT_OK_AND_ASSIGN(auto fe, Frontend::Create(tok_.get(), config));
+  auto text = ReadFileToString(
+      gemma::testing::GoldenPath("e2b_vision/hfpipe_expected.json"));
+  ASSERT_OK(text.status());
+  const nlohmann::json hf = nlohmann::json::parse(*text);
+  for (int i = 0; i < 2; ++i) {
+    const nlohmann::json& p = hf["prompts"][i];
+    const std::string image = p["image"];
+    ASSERT_OK_AND_ASSIGN(PromptInput in,
+                         fe->FromText(p["text"].get<std::string>(),
+                                      {FileBlob(MediaBlob::Kind::kImage,
+                                                "media/" + image + ".png")}));
+    EXPECT_EQ(in.token_ids, NpyInts("e2b_vision/hfpipe_prompt" +
+                                    std::to_string(i) + "_token_ids.npy"));
+    ASSERT_EQ(in.media.size(), 1u);
+    const MediaInput& m = in.media[0];
+    EXPECT_EQ(m.kind, MediaInput::Kind::kImage);
+    EXPECT_EQ(m.num_soft_tokens, 60);
+    EXPECT_EQ(in.token_ids[m.first_token_index - 1],
+              tok_->special_ids().image_start);
+    EXPECT_EQ(in.token_ids[m.first_token_index],
+              tok_->special_ids().image_placeholder);
+    EXPECT_EQ(in.token_ids[m.first_token_index + 60],
+              tok_->special_ids().image_end);
+    EXPECT_EQ(m.rows, 630);
+    EXPECT_EQ(m.positions, NpyInts("e2b_vision/hfpipe_" + image +
+                                   "_pixel_position_ids.npy"));
+    auto pixels = gemma::testing::ReadNpy(gemma::testing::GoldenPath(
+        "e2b_vision/hfpipe_" + image + "_pixel_values.npy"));
+    ASSERT_OK(pixels.status());
+    std::vector<float> want = pixels->ToFloats();
+    ASSERT_EQ(m.features.size(), want.size());
+    float max_diff = 0;
+    for (size_t j = 0; j < want.size(); ++j) {
+      max_diff = std::max(max_diff, std::abs(m.features[j] - want[j]));
+    }
+    // Both are the correctly rounded u8/255 of the same Pillow resize.
+    EXPECT_LE(max_diff, 1e-6f);
+    EXPECT_EQ(m.content_hash.size(), 64u);
+  }
+}
+
+// keras-hub's audio prompts (e2b_audio): N = ceil(valid frames / 4) with
+// keras-hub's frame rule; the HF rule gives one token fewer for audio1.
+TEST_F(FrontendTest, AudioPromptTokenCounts) {
+  model::ModelConfig config = config_;
+  config.audio.emplace();
+  FrontendOptions kh;
+  kh.audio_convention = preprocess::AudioFeatureConvention::kKerasHub;
+  ASSERT_OK_AND_ASSIGN(auto fe_kh, Frontend::Create(tok_.get(), config, kh));
+  ASSERT_OK_AND_ASSIGN(auto fe_hf, Frontend::Create(tok_.get(), config));
+  auto text =
+      ReadFileToString(gemma::testing::GoldenPath("e2b_audio/expected.json"));
+  ASSERT_OK(text.status());
+  const nlohmann::json ex = nlohmann::json::parse(*text);
+  const int hf_tokens[] = {33, 9};
+  for (int i = 0; i < 2; ++i) {
+    const nlohmann::json& p = ex["prompts"][i];
+    const std::string clip = p["audio"];
+    MediaBlob blob =
+        FileBlob(MediaBlob::Kind::kAudio, "media/" + clip + ".wav");
+    ASSERT_OK_AND_ASSIGN(PromptInput in,
+                         fe_kh->FromText(p["text"].get<std::string>(), {blob}));
+    EXPECT_EQ(in.token_ids, NpyInts("e2b_audio/prompt" + std::to_string(i) +
+                                    "_token_ids.npy"));
+    ASSERT_EQ(in.media.size(), 1u);
+    EXPECT_EQ(in.media[0].num_soft_tokens,
+              p["num_audio_placeholders"].get<int>());
+    EXPECT_EQ(in.media[0].rows * 128,
+              static_cast<int>(in.media[0].features.size()));
+    ASSERT_OK_AND_ASSIGN(PromptInput hf_in,
+                         fe_hf->FromText(p["text"].get<std::string>(), {blob}));
+    EXPECT_EQ(hf_in.media[0].num_soft_tokens, hf_tokens[i]);
+  }
+}
+
+TEST_F(FrontendTest, ChatImagePartTakesTheMediaItem) {
+  model::ModelConfig config = config_;
+  config.vision.emplace();
+  config.vision->default_soft_tokens = 70;
+  ASSERT_OK_AND_ASSIGN(auto fe, Frontend::Create(tok_.get(), config));
   tokenizer::ChatRequest chat;
   tokenizer::ChatMessage m;
   m.role = "user";
   m.content.kind = tokenizer::MessageContent::Kind::kParts;
   m.content.parts.push_back(tokenizer::ContentPart::Media("image"));
+  m.content.parts.push_back(tokenizer::ContentPart::Text("What is it?"));
   chat.messages.push_back(m);
-  EXPECT_THAT(fe_->FromChat(chat),
-              StatusIs(StatusCode::kInvalidArgument, "media not supported"));
+  ASSERT_OK_AND_ASSIGN(PromptInput in,
+                       fe->FromChat(chat, {FileBlob(MediaBlob::Kind::kImage,
+                                                    "media/image0.png")}));
+  EXPECT_TRUE(in.is_chat);
+  ASSERT_EQ(in.media.size(), 1u);
+  EXPECT_EQ(in.media[0].num_soft_tokens, 60);
+  // Without the image the placeholder has nothing to fill.
+  EXPECT_THAT(fe->FromChat(chat),
+              StatusIs(StatusCode::kInvalidArgument, "no image attached"));
+}
+
+TEST_F(FrontendTest, MediaErrorsAreClear) {
+  // No placeholder without media.
+  EXPECT_THAT(fe_->FromText("Look: <|image|>"),
+              StatusIs(StatusCode::kInvalidArgument, "no image attached"));
+  MediaBlob png = FileBlob(MediaBlob::Kind::kImage, "media/image0.png");
+  // This model (no vision config) takes no images.
+  EXPECT_THAT(fe_->FromText("Look: <|image|>", {png}),
+              StatusIs(StatusCode::kInvalidArgument, "no vision tower"));
+  model::ModelConfig config = config_;
+  config.vision.emplace();
+  config.vision->default_soft_tokens = 70;
+  ASSERT_OK_AND_ASSIGN(auto fe, Frontend::Create(tok_.get(), config));
+  EXPECT_THAT(fe->FromText("Look", {png}),
+              StatusIs(StatusCode::kInvalidArgument, "has no placeholder"));
+  EXPECT_THAT(fe->FromText("Hear <|audio|>", {png}),
+              StatusIs(StatusCode::kInvalidArgument, "media item 0 is image"));
+  MediaBlob junk;
+  junk.bytes = "not an image";
+  EXPECT_THAT(fe->FromText("<|image|>", {junk}),
+              StatusIs(StatusCode::kInvalidArgument, "media item 0 (image)"));
+  MediaBlob video;
+  video.kind = MediaBlob::Kind::kVideo;
+  EXPECT_THAT(fe->FromText("<|video|>", {video}),
+              StatusIs(StatusCode::kInvalidArgument, "video"));
   EXPECT_THAT(fe_->FromChat(tokenizer::ChatRequest()),
               StatusIs(StatusCode::kInvalidArgument, "no messages"));
 }
