@@ -144,16 +144,18 @@ absl::StatusOr<AudioFeatures> AudioFeatureExtractor::Compute(
       for (int k = 0; k < kNumBins; ++k) {
         const std::complex<float> c(static_cast<float>(spectrum[k].real()),
                                     static_cast<float>(spectrum[k].imag()));
-        mag32[k] = std::hypot(c.real(), c.imag());
+        const float re2 = c.real() * c.real();
+        const float im2 = c.imag() * c.imag();
+        mag32[k] = std::sqrt(re2 + im2);
       }
       for (int m = 0; m < kNumMels; ++m) {
-        double acc = 0.0;
+        float acc = 0.0f;
         for (int k = mel_first_bin_[m]; k < mel_end_bin_[m]; ++k) {
-          acc += static_cast<double>(mag32[k]) *
-                 mel_bank_f32_[static_cast<size_t>(k) * kNumMels + m];
+          const float prod =
+              mag32[k] * mel_bank_f32_[static_cast<size_t>(k) * kNumMels + m];
+          acc += prod;
         }
-        dst[m] =
-            std::log(static_cast<float>(acc) + static_cast<float>(o.mel_floor));
+        dst[m] = std::log(acc + static_cast<float>(o.mel_floor));
       }
     } else {
       for (int k = 0; k < kNumBins; ++k) magnitude[k] = std::abs(spectrum[k]);
