@@ -137,7 +137,8 @@ absl::StatusOr<std::vector<uint8_t>> DecodeLzw(Reader& r, int min_code_size,
 
 }  // namespace
 
-absl::StatusOr<RgbImage> DecodeGifFirstFrame(absl::string_view bytes) {
+absl::StatusOr<RgbImage> DecodeGifFirstFrame(absl::string_view bytes,
+                                             int64_t max_pixels) {
   Reader r(bytes);
   if (!r.Has(13)) return Truncated();
   r.Skip(6);  // Signature, checked by the caller's sniffing.
@@ -198,6 +199,12 @@ absl::StatusOr<RgbImage> DecodeGifFirstFrame(absl::string_view bytes) {
     if (!r.Has(1)) return Truncated();
     const int min_code_size = r.U8();
     const size_t count = static_cast<size_t>(fw) * fh;
+    // The frame's own size is not covered by the screen-size check.
+    if (static_cast<int64_t>(count) > max_pixels) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the GIF frame is ", fw, "x", fh, " = ", count, " pixels; at most ",
+          max_pixels, " pixels are accepted"));
+    }
     std::vector<uint8_t> indices;
     if (count > 0) {
       auto decoded = DecodeLzw(r, min_code_size, count);

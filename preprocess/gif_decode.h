@@ -9,15 +9,21 @@
 #ifndef GEMMA_PREPROCESS_GIF_DECODE_H_
 #define GEMMA_PREPROCESS_GIF_DECODE_H_
 
+#include <cstdint>
+
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "preprocess/rgb_image.h"
 
 namespace gemma::preprocess {
 
-// INVALID_ARGUMENT for malformed or truncated data. The caller checks the
-// declared screen size against its limits first (ReadImageHeader).
-absl::StatusOr<RgbImage> DecodeGifFirstFrame(absl::string_view bytes);
+// INVALID_ARGUMENT for malformed or truncated data, or a first frame larger
+// than `max_pixels`. The caller checks the declared screen size against its
+// limits first (ReadImageHeader); parts of the frame outside the screen are
+// clipped.
+absl::StatusOr<RgbImage> DecodeGifFirstFrame(absl::string_view bytes,
+                                             int64_t max_pixels = int64_t{50} *
+                                                                  1000 * 1000);
 
 }  // namespace gemma::preprocess
 

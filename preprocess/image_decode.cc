@@ -158,7 +158,9 @@ absl::StatusOr<RgbImage> DecodeImage(absl::string_view bytes,
     GEMMA_RETURN_IF_ERROR(CheckJpegComplete(bytes));
   }
 
-  if (header.format == ImageFormat::kGif) return DecodeGifFirstFrame(bytes);
+  if (header.format == ImageFormat::kGif) {
+    return DecodeGifFirstFrame(bytes, limits.max_pixels);
+  }
 
   // IMREAD_COLOR applies the EXIF orientation (JPEG has no alpha);
   // IMREAD_UNCHANGED keeps alpha and 16-bit samples for the others.

@@ -173,6 +173,17 @@ TEST(GifDecodeTest, InterlacedAndTransparent) {
   ExpectPixels(img, s);
 }
 
+TEST(GifDecodeTest, OversizedFrameInSmallScreenIsRefused) {
+  // A 4x2 screen whose frame claims 65535 x 65535 pixels (4.3 GB).
+  std::string gif = MakeGif(Pattern(4, 2, 4));
+  const size_t desc = gif.find('\x2C');
+  ASSERT_NE(desc, std::string::npos);
+  for (int i = 5; i <= 8; ++i) gif[desc + i] = '\xFF';
+  EXPECT_THAT(DecodeImage(gif),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "GIF frame is 65535x65535 = 4294836225 pixels"));
+}
+
 TEST(GifDecodeTest, TruncatedAndMalformed) {
   const std::string gif = MakeGif(Pattern(64, 64, 8));
   EXPECT_THAT(
