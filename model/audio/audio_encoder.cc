@@ -42,6 +42,12 @@ struct AudioEncoder::Layer {
 
 AudioEncoder::~AudioEncoder() = default;
 
+int AudioEncoder::NumSoftTokens(absl::Span<const int32_t> mask) {
+  int n = 0;
+  for (size_t i = 0; i < mask.size(); i += 4) n += mask[i] != 0;
+  return n;
+}
+
 absl::StatusOr<std::unique_ptr<AudioEncoder>> AudioEncoder::Create(
     const AudioConfig& config, int text_hidden_dim, const WeightStore& weights,
     const TowerOptions& options) {

@@ -62,6 +62,11 @@ class AudioEncoder {
       const WeightStore& weights, const TowerOptions& options = {});
   ~AudioEncoder();
 
+  // The number of soft tokens Encode() returns for a frame mask: the valid
+  // entries of mask[::2][::2] (⌈valid/4⌉ for a prefix mask), so placeholders
+  // can be expanded before the tower runs.
+  static int NumSoftTokens(absl::Span<const int32_t> mask);
+
   const AudioConfig& config() const { return config_; }
   int text_hidden_dim() const { return text_dim_; }
 

@@ -116,6 +116,9 @@ void CheckClip(const AudioEncoder& enc, int k) {
   for (int32_t v : sscp_mask.ToInts()) valid += v;
   EXPECT_EQ(out.num_tokens, valid);
   EXPECT_EQ(out.num_tokens, k == 0 ? 33 : 10);  // ⌈valid frames / 4⌉.
+  EXPECT_EQ(
+      AudioEncoder::NumSoftTokens(absl::MakeConstSpan(mask.i32(), mask.size())),
+      out.num_tokens);
 
   const int da = static_cast<int>(sscp.shape[1]);
   const int dt = static_cast<int>(want.shape[1]);
