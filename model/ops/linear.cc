@@ -152,11 +152,12 @@ absl::StatusOr<MatmulRunner::Prim*> MatmulRunner::GetPrim(const PackedWeight& w,
     p.dst = dnnl::memory(dst_md, engine_, DNNL_MEMORY_NONE);
     if (w.epilogue().kind == Epilogue::Kind::kMultiply) {
       p.aux = dnnl::memory(dst_md, engine_, DNNL_MEMORY_NONE);
-      p.args.emplace(DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, p.aux);
+      p.args.push_back(
+          {DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, p.aux.get()});
     }
-    p.args.emplace(DNNL_ARG_SRC, p.src);
-    p.args.emplace(DNNL_ARG_WEIGHTS, w.memory());
-    p.args.emplace(DNNL_ARG_DST, p.dst);
+    p.args.push_back({DNNL_ARG_SRC, p.src.get()});
+    p.args.push_back({DNNL_ARG_WEIGHTS, w.memory().get()});
+    p.args.push_back({DNNL_ARG_DST, p.dst.get()});
     return &prims_.emplace(key, std::move(p)).first->second;
   } catch (const dnnl::error& e) {
     return absl::InternalError(absl::StrCat(w.name(),
@@ -181,8 +182,15 @@ absl::Status MatmulRunner::RunChunk(const PackedWeight& w, const float* x,
       p->aux.set_data_handle(const_cast<float*>(aux));
     }
     const auto t0 = std::chrono::steady_clock::now();
-    p->matmul.execute(stream_, p->args);
-    stream_.wait();
+    dnnl_status_t st = dnnl_primitive_execute(p->matmul.get(), stream_.get(),
+                                              static_cast<int>(p->args.size()),
+                                              p->args.data());
+    if (st == dnnl_success) st = dnnl_stream_wait(stream_.get());
+    if (st != dnnl_success) {
+      return absl::InternalError(
+          absl::StrCat(w.name(), ": oneDNN matmul failed with status ",
+                       static_cast<int>(st)));
+    }
     matmul_ns_ += std::chrono::duration_cast<std::chrono::nanoseconds>(
                       std::chrono::steady_clock::now() - t0)
                       .count();

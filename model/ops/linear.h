@@ -20,7 +20,6 @@
 #include <map>
 #include <memory>
 #include <string>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -117,7 +116,9 @@ class MatmulRunner {
   struct Prim {
     dnnl::matmul matmul;
     dnnl::memory src, dst, aux;
-    std::unordered_map<int, dnnl::memory> args;  // Built once.
+    // Execution arguments for the C API, built once (the C++ execute()
+    // would allocate a vector per call).
+    std::vector<dnnl_exec_arg_t> args;
   };
   absl::StatusOr<Prim*> GetPrim(const PackedWeight& w, int m);
   absl::Status RunChunk(const PackedWeight& w, const float* x, int m, float* y,
