@@ -1,6 +1,8 @@
 // Gemma4Model::Forward: input checks, embeddings, per-layer inputs, the
 // layer loop and the LM head. The decoder block itself is in
 // decoder_layer.cc.
+#include <omp.h>
+
 #include <cmath>
 #include <cstring>
 
@@ -173,6 +175,7 @@ absl::Status Gemma4Model::Forward(ForwardState* st, KvCache* kv,
                                   absl::Span<const ForwardEntry> batch,
                                   ForwardOutput* out, bool want_hidden) const {
   GEMMA_RETURN_IF_ERROR(Validate(*kv, batch));
+  if (num_threads_ > 0) omp_set_num_threads(num_threads_);
   const TextConfig& c = config_.text;
   const int H = c.hidden_dim, V = c.vocab_size;
   int rows = 0, out_rows = 0;

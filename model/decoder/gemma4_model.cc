@@ -100,6 +100,10 @@ absl::StatusOr<std::unique_ptr<Gemma4Model>> Gemma4Model::Create(
   GEMMA_RETURN_IF_ERROR(c.Validate());
   std::unique_ptr<Gemma4Model> m(new Gemma4Model());
   m->config_ = config;
+  if (options.num_threads < 0) {
+    return absl::InvalidArgumentError("num_threads must be >= 0");
+  }
+  m->num_threads_ = options.num_threads;
   m->engine_ = dnnl::engine(dnnl::engine::kind::cpu, 0);
   const int64_t V = c.vocab_size, H = c.hidden_dim, L = c.num_layers;
   GEMMA_ASSIGN_OR_RETURN(m->embed_,

@@ -13,8 +13,7 @@
 // Thread-safety: a Gemma4Model is immutable after Create(); many instances
 // (engine threads) may share it, each with its own ForwardState and
 // KvCache, one step at a time per state. oneDNN parallelises each matmul
-// with OpenMP (set the thread count with omp_set_num_threads or
-// OMP_NUM_THREADS).
+// with OpenMP (ModelOptions::num_threads, else OMP_NUM_THREADS).
 #ifndef GEMMA_MODEL_DECODER_GEMMA4_MODEL_H_
 #define GEMMA_MODEL_DECODER_GEMMA4_MODEL_H_
 
@@ -48,6 +47,10 @@ struct ModelOptions {
   // is not held twice (owned buffers are freed; mapped files unmapped when
   // nothing else holds them). The embedding tables are kept.
   bool release_packed_weights = false;
+  // OpenMP threads for the matmuls and attention of each Forward call (set
+  // on the calling thread at every call); 0 leaves the OpenMP default
+  // (OMP_NUM_THREADS, else all cores).
+  int num_threads = 0;
 };
 
 class Gemma4Model {
@@ -97,6 +100,7 @@ class Gemma4Model {
                    const float* in, int rows, float* out) const;
 
   ModelConfig config_;
+  int num_threads_ = 0;
   ops::WeightFormat format_ = ops::WeightFormat::kF32;
   dnnl::engine engine_;
   TensorView embed_;      // [V, H], read a row per token.
