@@ -1,4 +1,6 @@
 // Named configs, parameter counts, random checkpoints and the writer.
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -150,6 +152,49 @@ TEST(RoundTripTest, WriteThenLoadBothLayoutsBothDtypes) {
       }
     }
   }
+}
+
+// The golden fixtures' initialisation scheme: embeddings N(0, 0.2), kernels
+// N(0, 0.15), q/k norms U(0.3, 0.8), other scales U(0.5, 1.5), clip bounds
+// -U(1, 3) / U(1, 3).
+TEST(RandomCheckpointTest, DistributionsFollowTheGoldenScheme) {
+  ASSERT_OK_AND_ASSIGN(ModelConfig config, NamedConfig("tiny"));
+  ASSERT_OK_AND_ASSIGN(auto ckpt, MakeRandomCheckpoint(config, 3));
+  auto stats = [&](const std::string& name, double* mean, double* sd, float* lo,
+                   float* hi) {
+    TensorView v = *ckpt->weights.Get(name);
+    double s = 0, s2 = 0;
+    *lo = 1e30f;
+    *hi = -1e30f;
+    for (int64_t i = 0; i < v.num_elements(); ++i) {
+      s += v.f32()[i];
+      s2 += double(v.f32()[i]) * v.f32()[i];
+      *lo = std::min(*lo, v.f32()[i]);
+      *hi = std::max(*hi, v.f32()[i]);
+    }
+    const double n = static_cast<double>(v.num_elements());
+    *mean = s / n;
+    *sd = std::sqrt(s2 / n - *mean * *mean);
+  };
+  double mean, sd;
+  float lo, hi;
+  const std::string p = "model.language_model.";
+  stats(p + "embed_tokens.weight", &mean, &sd, &lo, &hi);  // 36864 values
+  EXPECT_NEAR(mean, 0.0, 0.005);
+  EXPECT_NEAR(sd, 0.2, 0.005);
+  stats(p + "layers.0.mlp.gate_proj.weight", &mean, &sd, &lo, &hi);
+  EXPECT_NEAR(mean, 0.0, 0.01);
+  EXPECT_NEAR(sd, 0.15, 0.01);
+  stats(p + "layers.0.self_attn.q_norm.weight", &mean, &sd, &lo, &hi);
+  EXPECT_GE(lo, 0.3f);
+  EXPECT_LE(hi, 0.8f);
+  stats(p + "layers.1.input_layernorm.weight", &mean, &sd, &lo, &hi);
+  EXPECT_GE(lo, 0.5f);
+  EXPECT_LE(hi, 1.5f);
+  stats("model.vision_tower.encoder.layers.0.self_attn.q_proj.input_min", &mean,
+        &sd, &lo, &hi);
+  EXPECT_GE(lo, -3.0f);
+  EXPECT_LE(hi, -1.0f);
 }
 
 TEST(RoundTripTest, BF16RandomCheckpointAndGoldenRewrite) {
