@@ -9,6 +9,18 @@
 // only tensors that need a permutation (Keras kernels) are copied. bfloat16
 // stays bfloat16.
 //
+// The authoritative list of canonical names and shapes for a config is
+// ExpectedTensors() in model/checkpoint/tensor_spec.h. Notes for users of
+// the WeightStore:
+//  - layer_scalar has shape [1]; clip bounds (input_min, ...) are 0-d.
+//  - MoE: experts.gate_up_proj [E, 2*Ie, H] (gate rows first, then up),
+//    experts.down_proj [E, H, Ie], router.proj.weight [E, H].
+//  - KV-shared layers have no k_proj/v_proj/k_norm; K=V global layers have
+//    no v_proj.
+//  - Each tower's tensors share one dtype; config.weights_dtype is the text
+//    model's. A vision/audio tower may differ: check TensorView::dtype.
+//  - Views may point into read-only mapped files: never write through them.
+//
 // MakeRandomCheckpoint() builds any config with random weights in memory
 // (same distributions as the golden fixtures), and WriteCheckpoint() writes
 // a checkpoint directory that LoadCheckpoint() reads back.
