@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/logging.h"
+#include "gtest/gtest.h"
 #include "tests/preprocess/media_test_util.h"
 
 namespace gemma::preprocess::testing {
@@ -17,7 +18,10 @@ namespace gemma::preprocess::testing {
 // `interleaved` holds frames * channels samples in [-1, 1].
 inline std::string EncodeAudio(const std::vector<float>& interleaved,
                                int channels, int rate, int format) {
-  char path[] = "/tmp/gemma-audio-test-XXXXXX";
+  std::string templ = ::testing::TempDir() + "gemma-audio-test-XXXXXX";
+  std::vector<char> name(templ.begin(), templ.end());
+  name.push_back('\0');
+  char* path = name.data();
   const int fd = mkstemp(path);
   CHECK(fd >= 0);
   SF_INFO info{};

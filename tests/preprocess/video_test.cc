@@ -29,7 +29,10 @@ RgbImage FlatFrame(int h, int w, int level) {
 
 // An MJPEG AVI of `n` flat frames (level 4 * i), 64 x 80, at `fps`.
 std::string MakeAvi(int n, double fps) {
-  char path[] = "/tmp/gemma-video-test-XXXXXX.avi";
+  std::string templ = ::testing::TempDir() + "gemma-video-test-XXXXXX.avi";
+  std::vector<char> name(templ.begin(), templ.end());
+  name.push_back('\0');
+  char* path = name.data();
   const int fd = mkstemps(path, 4);
   CHECK(fd >= 0);
   close(fd);
