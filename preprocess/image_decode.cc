@@ -171,7 +171,7 @@ absl::StatusOr<RgbImage> DecodeImage(absl::string_view bytes,
     const cv::Mat buf(1, static_cast<int>(bytes.size()), CV_8UC1,
                       const_cast<char*>(bytes.data()));
     decoded = cv::imdecode(buf, flags);
-  } catch (const cv::Exception& e) {
+  } catch (const std::exception&) {  // cv::Exception, std::bad_alloc.
     decoded.release();
   }
   if (decoded.empty()) {

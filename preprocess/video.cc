@@ -1,6 +1,7 @@
 #include "preprocess/video.h"
 
 #include <cmath>
+#include <exception>
 #include <opencv2/core.hpp>
 #include <opencv2/videoio.hpp>
 #include <optional>
@@ -272,7 +273,7 @@ absl::StatusOr<ProcessedVideo> DecodeAndProcessVideo(
     if (sampled.size() != indices.size()) return corrupt();
     return ProcessSampled(std::move(sampled), std::move(indices), fps, total,
                           options);
-  } catch (const cv::Exception& e) {
+  } catch (const std::exception&) {  // cv::Exception, std::bad_alloc.
     return corrupt();
   }
 }
