@@ -1,11 +1,14 @@
 #include "model/ops/linear.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "base/bfloat16.h"
+#include "base/logging.h"
+#include "base/status_macros.h"
 
 namespace gemma::model::ops {
 namespace {
@@ -139,6 +142,10 @@ absl::StatusOr<MatmulRunner::Prim*> MatmulRunner::GetPrim(const PackedWeight& w,
   const auto key = std::make_pair(&w, m);
   auto it = prims_.find(key);
   if (it != prims_.end()) return &it->second;
+  if (unsupported_.count(key) > 0 || (force_padded_ && m != kPackRows)) {
+    return absl::UnimplementedError(absl::StrCat(
+        w.name(), ": no matmul for ", m, " rows on the packed layout"));
+  }
   const dt act = w.format() == WeightFormat::kBF16 ? dt::bf16 : dt::f32;
   try {
     dnnl::memory::desc src_md({m, w.in_dim()}, act, tag::ab);
@@ -160,43 +167,99 @@ absl::StatusOr<MatmulRunner::Prim*> MatmulRunner::GetPrim(const PackedWeight& w,
     p.args.push_back({DNNL_ARG_DST, p.dst.get()});
     return &prims_.emplace(key, std::move(p)).first->second;
   } catch (const dnnl::error& e) {
-    return absl::InternalError(absl::StrCat(w.name(),
-                                            ": oneDNN could not create a "
-                                            "matmul for ",
-                                            m, " rows: ", e.what()));
+    unsupported_.insert(key);
+    if (unsupported_.size() == 1) {  // Warn once per runner.
+      LOG(WARNING) << w.name() << ": oneDNN has no matmul for " << m
+                   << " rows on the packed layout (" << e.what()
+                   << "); running zero-padded " << kPackRows << "-row pieces";
+    }
+    return absl::UnimplementedError(
+        absl::StrCat(w.name(), ": oneDNN could not create a matmul for ", m,
+                     " rows: ", e.what()));
   }
 }
 
-absl::Status MatmulRunner::RunChunk(const PackedWeight& w, const float* x,
-                                    int m, float* y, const float* aux,
-                                    const uint16_t* converted) {
-  auto prim_or = GetPrim(w, m);
-  if (!prim_or.ok()) return prim_or.status();
-  Prim* p = *prim_or;
-  void* src = converted != nullptr ? const_cast<uint16_t*>(converted)
-                                   : static_cast<void*>(const_cast<float*>(x));
+absl::Status MatmulRunner::Execute(const PackedWeight& w, Prim* p, void* src,
+                                   float* y, const float* aux) {
   try {
     p->src.set_data_handle(src);
     p->dst.set_data_handle(y);
     if (w.epilogue().kind == Epilogue::Kind::kMultiply) {
       p->aux.set_data_handle(const_cast<float*>(aux));
     }
-    const auto t0 = std::chrono::steady_clock::now();
-    dnnl_status_t st = dnnl_primitive_execute(p->matmul.get(), stream_.get(),
-                                              static_cast<int>(p->args.size()),
-                                              p->args.data());
-    if (st == dnnl_success) st = dnnl_stream_wait(stream_.get());
-    if (st != dnnl_success) {
-      return absl::InternalError(
-          absl::StrCat(w.name(), ": oneDNN matmul failed with status ",
-                       static_cast<int>(st)));
-    }
-    matmul_ns_ += std::chrono::duration_cast<std::chrono::nanoseconds>(
-                      std::chrono::steady_clock::now() - t0)
-                      .count();
   } catch (const dnnl::error& e) {
     return absl::InternalError(
         absl::StrCat(w.name(), ": oneDNN matmul failed: ", e.what()));
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  dnnl_status_t st =
+      dnnl_primitive_execute(p->matmul.get(), stream_.get(),
+                             static_cast<int>(p->args.size()), p->args.data());
+  if (st == dnnl_success) st = dnnl_stream_wait(stream_.get());
+  if (st != dnnl_success) {
+    return absl::InternalError(absl::StrCat(
+        w.name(), ": oneDNN matmul failed with status ", static_cast<int>(st)));
+  }
+  matmul_ns_ += std::chrono::duration_cast<std::chrono::nanoseconds>(
+                    std::chrono::steady_clock::now() - t0)
+                    .count();
+  return absl::OkStatus();
+}
+
+absl::Status MatmulRunner::RunChunk(const PackedWeight& w, const float* x,
+                                    int m, float* y, const float* aux,
+                                    const uint16_t* converted) {
+  auto prim_or = GetPrim(w, m);
+  if (!prim_or.ok()) {
+    if (m == kPackRows) return prim_or.status();
+    return RunPadded(w, x, m, y, aux, converted);
+  }
+  void* src = converted != nullptr ? const_cast<uint16_t*>(converted)
+                                   : static_cast<void*>(const_cast<float*>(x));
+  return Execute(w, *prim_or, src, y, aux);
+}
+
+// The packed layout was chosen for kPackRows rows, so that primitive always
+// exists; when no primitive accepts the layout at another row count, rows
+// run through it in zero-padded pieces of kPackRows.
+absl::Status MatmulRunner::RunPadded(const PackedWeight& w, const float* x,
+                                     int m, float* y, const float* aux,
+                                     const uint16_t* converted) {
+  auto prim_or = GetPrim(w, kPackRows);
+  if (!prim_or.ok()) return prim_or.status();
+  const int in = w.in_dim(), out = w.out_dim();
+  const size_t in_n = static_cast<size_t>(kPackRows) * in;
+  const size_t out_n = static_cast<size_t>(kPackRows) * out;
+  if (pad_dst_.size() < out_n) pad_dst_.resize(out_n);
+  const bool mul = w.epilogue().kind == Epilogue::Kind::kMultiply;
+  if (mul && pad_aux_.size() < out_n) pad_aux_.resize(out_n);
+  for (int done = 0; done < m; done += kPackRows) {
+    const int rows = std::min(kPackRows, m - done);
+    const size_t xo = static_cast<size_t>(done) * in;
+    const size_t yo = static_cast<size_t>(done) * out;
+    const size_t used_in = static_cast<size_t>(rows) * in;
+    const size_t used_out = static_cast<size_t>(rows) * out;
+    void* src;
+    if (converted != nullptr) {
+      if (pad_src_bf16_.size() < in_n) pad_src_bf16_.assign(in_n, 0);
+      std::copy(converted + xo, converted + xo + used_in,
+                pad_src_bf16_.begin());
+      std::fill(pad_src_bf16_.begin() + used_in, pad_src_bf16_.begin() + in_n,
+                uint16_t{0});
+      src = pad_src_bf16_.data();
+    } else {
+      if (pad_src_.size() < in_n) pad_src_.assign(in_n, 0.0f);
+      std::copy(x + xo, x + xo + used_in, pad_src_.begin());
+      std::fill(pad_src_.begin() + used_in, pad_src_.begin() + in_n, 0.0f);
+      src = pad_src_.data();
+    }
+    if (mul) {
+      std::copy(aux + yo, aux + yo + used_out, pad_aux_.begin());
+      std::fill(pad_aux_.begin() + used_out, pad_aux_.begin() + out_n, 0.0f);
+    }
+    GEMMA_RETURN_IF_ERROR(Execute(w, *prim_or, src, pad_dst_.data(),
+                                  mul ? pad_aux_.data() : nullptr));
+    std::copy(pad_dst_.begin(), pad_dst_.begin() + used_out, y + yo);
   }
   return absl::OkStatus();
 }

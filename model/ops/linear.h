@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -106,6 +107,10 @@ class MatmulRunner {
   absl::Status RunSameInput(const PackedWeight& w, const float* x, int m,
                             float* y, const float* aux = nullptr);
 
+  // Tests only: behave as if oneDNN had primitives for the packed layout at
+  // the packing row count only, so every call takes the padded path.
+  void ForcePaddedPathForTesting() { force_padded_ = true; }
+
   // Number of cached primitives (for tests).
   size_t num_primitives() const { return prims_.size(); }
   // Wall time spent inside matmul primitives since construction (for
@@ -121,6 +126,10 @@ class MatmulRunner {
     std::vector<dnnl_exec_arg_t> args;
   };
   absl::StatusOr<Prim*> GetPrim(const PackedWeight& w, int m);
+  absl::Status Execute(const PackedWeight& w, Prim* p, void* src, float* y,
+                       const float* aux);
+  absl::Status RunPadded(const PackedWeight& w, const float* x, int m, float* y,
+                         const float* aux, const uint16_t* converted);
   absl::Status RunChunk(const PackedWeight& w, const float* x, int m, float* y,
                         const float* aux, const uint16_t* converted);
   absl::Status RunImpl(const PackedWeight& w, const float* x, int m, float* y,
@@ -129,6 +138,11 @@ class MatmulRunner {
   dnnl::engine engine_;
   dnnl::stream stream_;
   std::map<std::pair<const PackedWeight*, int>, Prim> prims_;
+  // (weight, rows) with no primitive on the packed layout: padded instead.
+  std::set<std::pair<const PackedWeight*, int>> unsupported_;
+  bool force_padded_ = false;
+  std::vector<float> pad_src_, pad_dst_, pad_aux_;
+  std::vector<uint16_t> pad_src_bf16_;
   std::vector<uint16_t> bf16_scratch_;
   // What bf16_scratch_ holds: the converted x of the last bf16 Run.
   int64_t matmul_ns_ = 0;

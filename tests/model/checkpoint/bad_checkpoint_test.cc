@@ -296,6 +296,27 @@ TEST(BadCheckpointTest, NotHdf5AndNotKeras) {
               StatusIs(absl::StatusCode::kNotFound, "model.weights"));
 }
 
+TEST(BadCheckpointTest, WrongKerasDtype) {
+  Copy c("e2b_like/keras");
+  const std::string file = c.path("model.weights.h5");
+  const char* path = "/layers/rms_normalization_1/vars/0";
+  hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  ASSERT_GE(f, 0);
+  ASSERT_GE(H5Ldelete(f, path, H5P_DEFAULT), 0);
+  hsize_t dims[1] = {48};
+  hid_t space = H5Screate_simple(1, dims, nullptr);
+  hid_t ds = H5Dcreate2(f, path, H5T_STD_I32LE, space, H5P_DEFAULT, H5P_DEFAULT,
+                        H5P_DEFAULT);
+  int values[48] = {0};
+  H5Dwrite(ds, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, values);
+  H5Dclose(ds);
+  H5Sclose(space);
+  H5Fclose(f);
+  EXPECT_THAT(LoadCheckpoint(c.dir()),
+              FailsWith(kInvalid, AllOf(HasSubstr(file), HasSubstr(path),
+                                        HasSubstr("unsupported element"))));
+}
+
 TEST(BadCheckpointTest, TruncatedHdf5) {
   Copy c("e2b_like/keras_bf16");
   const std::string file = c.path("model.weights.h5");

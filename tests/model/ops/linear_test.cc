@@ -88,6 +88,35 @@ INSTANTIATE_TEST_SUITE_P(Rows, LinearRowsTest,
                          ::testing::Values(1, 2, 7, 31, 32, 33, 95, 512, 600,
                                            1100));
 
+TEST(LinearTest, PaddedFallbackMatchesReference) {
+  const int in = 24, out = 40;
+  std::mt19937 rng(9);
+  auto w = Random(out * in, &rng);
+  Env env;
+  env.runner.ForcePaddedPathForTesting();
+  ASSERT_OK_AND_ASSIGN(
+      auto plain,
+      PackedWeight::Create(env.engine, {View(w, out, in)}, WeightFormat::kF32,
+                           Epilogue::None(), "p"));
+  ASSERT_OK_AND_ASSIGN(
+      auto mul,
+      PackedWeight::Create(env.engine, {View(w, out, in)}, WeightFormat::kF32,
+                           Epilogue::Multiply(), "m"));
+  for (int m : {1, 7, 31, 32, 33, 100}) {
+    SCOPED_TRACE(m);
+    auto x = Random(static_cast<size_t>(m) * in, &rng);
+    auto aux = Random(static_cast<size_t>(m) * out, &rng);
+    auto ref = Reference(x, w, m, in, out);
+    std::vector<float> y(static_cast<size_t>(m) * out);
+    ASSERT_OK(env.runner.Run(*plain, x.data(), m, y.data()));
+    for (size_t i = 0; i < y.size(); ++i) ASSERT_NEAR(y[i], ref[i], 1e-4);
+    ASSERT_OK(env.runner.Run(*mul, x.data(), m, y.data(), aux.data()));
+    for (size_t i = 0; i < y.size(); ++i) {
+      ASSERT_NEAR(y[i], ref[i] * aux[i], 1e-4);
+    }
+  }
+}
+
 TEST(LinearTest, FusedPartsStackAlongOutput) {
   const int m = 5, in = 24;
   std::mt19937 rng(1);
@@ -197,6 +226,11 @@ TEST(LinearTest, Bf16WeightsAndActivations) {
   std::vector<float> y2(y.size());
   ASSERT_OK(env.runner.RunSameInput(**created, x.data(), m, y2.data()));
   EXPECT_EQ(y, y2);
+  // The zero-padded fallback path with bf16 inputs.
+  MatmulRunner padded(env.engine);
+  padded.ForcePaddedPathForTesting();
+  ASSERT_OK(padded.Run(**created, x.data(), m, y2.data()));
+  for (size_t i = 0; i < y.size(); ++i) ASSERT_NEAR(y2[i], y[i], 1e-4);
 }
 
 TEST(LinearTest, RejectsBadWeights) {
