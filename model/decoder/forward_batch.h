@@ -37,7 +37,10 @@ struct ForwardEntry {
   absl::Span<const int32_t> tokens;  // Non-empty.
   int start_pos = 0;                 // Positions already in the cache.
   // Block table: block ids (of the KvCache) covering at least
-  // start_pos + tokens.size() positions.
+  // start_pos + tokens.size() positions. Blocks may be shared between
+  // sequences (prefix cache, forks) for the positions they already hold;
+  // the blocks this entry writes (positions start_pos..) must be its own —
+  // copy a shared partly filled block first (KvCache::CopyBlock).
   absl::Span<const int> blocks;
   bool all_logits = false;  // Else only the last row's logits.
   const MultimodalInput* mm = nullptr;
