@@ -1,5 +1,6 @@
 #include "tokenizer/chat_output_parser.h"
 
+#include <random>
 #include <string>
 #include <vector>
 
@@ -109,6 +110,47 @@ TEST(ChatOutputParserTest, BrokenToolCallIsKeptAsText) {
   EXPECT_EQ(out.content, "<|tool_call>call:f{x:<tool_call|>ok");
   const ParsedChatOutput cut = ParseChatOutput("<|tool_call>call:f{x:1");
   EXPECT_EQ(cut.content, "<|tool_call>call:f{x:1");
+}
+
+// Random mixes of markers and text, fed in random chunk sizes: the parser
+// never fails, the streamed deltas always add up to the result, and no
+// channel marker leaks into the answer.
+TEST(ChatOutputParserTest, RandomStreamsAreConsistent) {
+  const std::vector<std::string> atoms = {"<|channel>",
+                                          "thought\n",
+                                          "<channel|>",
+                                          "<|tool_call>",
+                                          "call:f{a:1}",
+                                          "call:g{s:<|\"|>x<|\"|>}",
+                                          "<tool_call|>",
+                                          "<turn|>",
+                                          "<eos>",
+                                          " ",
+                                          "text",
+                                          "\n",
+                                          "<",
+                                          "<|",
+                                          "<|tool",
+                                          "}",
+                                          "{",
+                                          "<|\"|>",
+                                          "é"};
+  std::mt19937 rng(42);
+  for (int trial = 0; trial < 3000; ++trial) {
+    std::string text;
+    const int n = 1 + static_cast<int>(rng() % 12);
+    for (int i = 0; i < n; ++i) text += atoms[rng() % atoms.size()];
+    const size_t chunk = 1 + rng() % 6;
+    SCOPED_TRACE(text);
+    const ParsedChatOutput streamed =
+        ParseInChunks(text, chunk, rng() % 2 == 0);
+    // (A broken tool call is kept verbatim and may contain anything.)
+    if (streamed.content.find("<|tool_call>") == std::string::npos) {
+      EXPECT_EQ(streamed.content.find("<|channel>"), std::string::npos);
+      EXPECT_EQ(streamed.content.find("<channel|>"), std::string::npos);
+    }
+    if (::testing::Test::HasFailure()) break;
+  }
 }
 
 TEST(ToolCallSyntaxTest, RoundTripsTheTemplateValueSyntax) {
