@@ -6,9 +6,9 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "base/bfloat16.h"
 #include "base/logging.h"
 #include "base/status_macros.h"
+#include "model/ops/bf16_convert.h"
 
 namespace gemma::model::ops {
 namespace {
@@ -287,8 +287,7 @@ absl::Status MatmulRunner::RunImpl(const PackedWeight& w, const float* x, int m,
     const size_t n = static_cast<size_t>(m) * w.in_dim();
     if (!(reuse && converted_x_ == x && converted_n_ == n)) {
       if (bf16_scratch_.size() < n) bf16_scratch_.resize(n);
-      uint16_t* b = bf16_scratch_.data();
-      for (size_t i = 0; i < n; ++i) b[i] = FloatToBf16(x[i]);
+      RoundToBf16(x, bf16_scratch_.data(), n);
       converted_x_ = x;
       converted_n_ = n;
     }

@@ -41,6 +41,10 @@ struct Layout {
   std::string suffix;      // Golden array suffix: "", "_hf_bf16", ...
 };
 
+void PrintTo(const Layout& l, std::ostream* os) {
+  *os << l.model_case << "/" << l.dir;
+}
+
 std::string PrintLayout(const ::testing::TestParamInfo<Layout>& info) {
   return info.param.model_case + "_" + info.param.dir;
 }

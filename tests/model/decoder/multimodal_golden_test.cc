@@ -32,6 +32,10 @@ struct VisionCase {
   std::string image;  // From hfpipe_expected.json (README table).
 };
 
+void PrintTo(const VisionCase& c, std::ostream* os) {
+  *os << c.model_case << " prompt " << c.prompt << " (" << c.image << ")";
+}
+
 class MultimodalGoldenTest : public ::testing::TestWithParam<VisionCase> {};
 
 TEST_P(MultimodalGoldenTest, SoftTokensAndBidirectionalBlock) {

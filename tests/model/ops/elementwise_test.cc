@@ -2,12 +2,15 @@
 // references on fresh random inputs.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <numeric>
 #include <random>
 #include <vector>
 
+#include "base/bfloat16.h"
 #include "gtest/gtest.h"
 #include "model/ops/activations.h"
+#include "model/ops/bf16_convert.h"
 #include "model/ops/moe_routing.h"
 #include "model/ops/rms_norm.h"
 #include "model/ops/rope.h"
@@ -20,6 +23,22 @@ std::vector<float> Random(size_t n, std::mt19937* rng, float scale = 1.0f) {
   std::vector<float> v(n);
   for (float& x : v) x = dist(*rng);
   return v;
+}
+
+TEST(Bf16ConvertTest, BitIdenticalToScalarRounding) {
+  std::mt19937 rng(11);
+  std::vector<uint32_t> bits = {0x00000000u, 0x80000000u, 0x7f800000u,
+                                0xff800000u, 0x7fc00000u, 0x7f800001u,
+                                0xffbfffffu, 0x3f808000u, 0x3f818000u,
+                                0x7f7fffffu, 0x00000001u, 0x3f7fffffu};
+  for (int i = 0; i < 300000; ++i) bits.push_back(rng());  // Parallel path.
+  std::vector<float> x(bits.size());
+  std::memcpy(x.data(), bits.data(), bits.size() * sizeof(float));
+  std::vector<uint16_t> y(x.size());
+  RoundToBf16(x.data(), y.data(), x.size());
+  for (size_t i = 0; i < x.size(); ++i) {
+    ASSERT_EQ(y[i], FloatToBf16(x[i])) << std::hex << bits[i];
+  }
 }
 
 TEST(RmsNormTest, WithAndWithoutScale) {
