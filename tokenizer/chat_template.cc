@@ -1,5 +1,7 @@
 #include "tokenizer/chat_template.h"
 
+#include <sys/stat.h>
+
 #include <optional>
 #include <vector>
 
@@ -11,6 +13,7 @@
 #include "base/logging.h"
 #include "base/mapped_file.h"
 #include "base/status_macros.h"
+#include "nlohmann/json.hpp"
 #include "tokenizer/chat_value_format.h"
 #include "tokenizer/sha256.h"
 #include "tokenizer/special_tokens.h"
@@ -18,6 +21,11 @@
 
 namespace gemma::tokenizer {
 namespace {
+
+bool FileExists(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
 
 struct KnownTemplate {
   const char* sha256_prefix;  // full digest or its first 8 hex digits
@@ -262,6 +270,35 @@ absl::StatusOr<ChatTemplate> ChatTemplate::FromJinjaFile(
     const std::string& path, absl::string_view family) {
   GEMMA_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
   return FromJinjaText(text, family);
+}
+
+absl::StatusOr<ChatTemplate> ChatTemplate::FromModelDir(
+    const std::string& dir, absl::string_view family) {
+  const std::string jinja = dir + "/chat_template.jinja";
+  if (FileExists(jinja)) return FromJinjaFile(jinja, family);
+  const std::string config_path = dir + "/tokenizer_config.json";
+  if (FileExists(config_path)) {
+    GEMMA_ASSIGN_OR_RETURN(std::string text, ReadFileToString(config_path));
+    const nlohmann::json config =
+        nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (config.is_discarded() || !config.is_object()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(config_path, ": not a JSON object"));
+    }
+    auto it = config.find("chat_template");
+    if (it != config.end() && it->is_string()) {
+      return FromJinjaText(it->get<std::string>(), family);
+    }
+    if (it != config.end() && it->is_array()) {
+      for (const nlohmann::json& entry : *it) {
+        if (entry.is_object() && entry.value("name", "") == "default" &&
+            entry.contains("template") && entry["template"].is_string()) {
+          return FromJinjaText(entry["template"].get<std::string>(), family);
+        }
+      }
+    }
+  }
+  return ForFamily(family);
 }
 
 absl::StatusOr<std::string> ChatTemplate::Render(

@@ -55,6 +55,13 @@ class ChatTemplate {
   static absl::StatusOr<ChatTemplate> FromJinjaFile(const std::string& path,
                                                     absl::string_view family);
 
+  // The template of a checkpoint directory: chat_template.jinja if present,
+  // else the "chat_template" entry of tokenizer_config.json (a string, or the
+  // "default" entry of a list of {name, template}), else ForFamily(family).
+  // Errors only for unreadable or malformed files.
+  static absl::StatusOr<ChatTemplate> FromModelDir(const std::string& dir,
+                                                   absl::string_view family);
+
   ChatTemplateVariant variant() const { return variant_; }
   ChatTemplateRevision revision() const { return revision_; }
   // SHA-256 of the template file it was built from ("" if none).

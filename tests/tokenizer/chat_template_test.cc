@@ -212,6 +212,30 @@ TEST(ChatTemplateTest, VariantFromFamilyAndHash) {
       StatusIs(absl::StatusCode::kNotFound));
 }
 
+TEST(ChatTemplateTest, FromModelDir) {
+  // The fixture checkpoints ship no chat template: the family decides.
+  ASSERT_OK_AND_ASSIGN(ChatTemplate t, ChatTemplate::FromModelDir(
+                                           GoldenPath("moe_like/hf"), "moe"));
+  EXPECT_EQ(t.variant(), ChatTemplateVariant::kLarge);
+  EXPECT_EQ(t.revision(), ChatTemplateRevision::kR5);
+  EXPECT_TRUE(t.sha256().empty());
+  ASSERT_OK_AND_ASSIGN(
+      t, ChatTemplate::FromModelDir(GoldenPath("e2b_like/hf"), "e2b"));
+  EXPECT_EQ(t.variant(), ChatTemplateVariant::kSmall);
+  // A template embedded in tokenizer_config.json (list form: "default").
+  ASSERT_OK_AND_ASSIGN(
+      t, ChatTemplate::FromModelDir(
+             TestDataDir() + "/tokenizer/config_with_template", "31b"));
+  EXPECT_EQ(t.sha256(), Sha256Hex("{{ bos_token }}"));
+  EXPECT_EQ(t.revision(), ChatTemplateRevision::kUnknown);
+  EXPECT_EQ(t.variant(), ChatTemplateVariant::kLarge);
+  // A tokenizer_config.json that is not JSON is reported.
+  EXPECT_THAT(
+      ChatTemplate::FromModelDir(TestDataDir() + "/tokenizer/bad_config",
+                                 "e2b"),
+      StatusIs(absl::StatusCode::kInvalidArgument, "not a JSON object"));
+}
+
 TEST(Sha256Test, KnownVectors) {
   EXPECT_EQ(Sha256Hex(""),
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
