@@ -107,14 +107,25 @@ absl::Status Gemma4Model::Attend(int index, ForwardState* st, KvCache* kv,
       }
     }
     const int S = end - lo;
-    float* kg =
-        ForwardState::Grow(&st->k_gather, static_cast<size_t>(S) * y.kv_width);
-    float* vg =
-        ForwardState::Grow(&st->v_gather, static_cast<size_t>(S) * y.kv_width);
-    Gather([&](int b, int i) { return kv->K(slot, b, i); }, en.blocks, bs, lo,
-           end, y.kv_width, kg);
-    Gather([&](int b, int i) { return kv->V(slot, b, i); }, en.blocks, bs, lo,
-           end, y.kv_width, vg);
+    const int entry = static_cast<int>(&en - batch.data());
+    ForwardState::Gathered& g = st->gathered[global ? 1 : 0];
+    if (!(g.step == st->step && g.entry == entry && g.slot == slot &&
+          g.lo == lo && g.hi == end)) {
+      const size_t n = static_cast<size_t>(S) * y.kv_width;
+      ForwardState::Grow(&g.k, n);
+      ForwardState::Grow(&g.v, n);
+      Gather([&](int b, int i) { return kv->K(slot, b, i); }, en.blocks, bs, lo,
+             end, y.kv_width, g.k.data());
+      Gather([&](int b, int i) { return kv->V(slot, b, i); }, en.blocks, bs, lo,
+             end, y.kv_width, g.v.data());
+      g.step = st->step;
+      g.entry = entry;
+      g.slot = slot;
+      g.lo = lo;
+      g.hi = end;
+    }
+    const float* kg = g.k.data();
+    const float* vg = g.v.data();
     ops::Attention(q + static_cast<size_t>(r) * y.q_width, T, start, kg, vg, S,
                    lo, shape, mask, c.attention_logit_soft_cap,
                    o + static_cast<size_t>(r) * y.q_width, &st->attn_scratch);

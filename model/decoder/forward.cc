@@ -176,6 +176,7 @@ absl::Status Gemma4Model::Forward(ForwardState* st, KvCache* kv,
                                   ForwardOutput* out, bool want_hidden) const {
   GEMMA_RETURN_IF_ERROR(Validate(*kv, batch));
   if (num_threads_ > 0) omp_set_num_threads(num_threads_);
+  ++st->step;  // Invalidates the K/V copies of the previous step.
   const TextConfig& c = config_.text;
   const int H = c.hidden_dim, V = c.vocab_size;
   int rows = 0, out_rows = 0;
