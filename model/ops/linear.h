@@ -3,12 +3,17 @@
 // PackedWeight holds W packed once, at load, into the layout oneDNN prefers
 // (format_tag::any followed by a reorder), in f32 or bf16. W comes in the
 // canonical Hugging Face orientation [out, in] and may be the row-wise
-// concatenation of several tensors (fused q/k/v, fused gate/up).
+// concatenation of several tensors (fused q/k/v). Epilogues are oneDNN
+// post-ops (GELU for gate projections, multiply-by-gate for up
+// projections, the soft cap for the LM head).
 // MatmulRunner runs packed weights: it creates one primitive per (weight,
 // row-count bucket) — 1..31 rows exactly, then multiples of 32 up to 512,
-// larger inputs in 512-row chunks — and caches it with its memory objects,
-// so a warm step allocates nothing. bf16 weights run with bf16 activations
-// (x rounded to bf16 per call), f32 accumulation and an f32 result.
+// larger inputs in 512-row chunks — and caches it with its memory objects
+// and argument array, so a warm step makes no allocation of its own. If
+// oneDNN has no primitive for some row count on the packed layout, those
+// rows run zero-padded through the packing row count's primitive. bf16
+// weights run with bf16 activations (x rounded to bf16 per call), f32
+// accumulation and an f32 result.
 //
 // Thread-safety: a PackedWeight is immutable after Create() and may be
 // shared by any number of runners and threads. A MatmulRunner is not
