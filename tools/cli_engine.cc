@@ -14,6 +14,8 @@ absl::StatusOr<std::unique_ptr<engine::Engine>> MakeCliEngine(
   spec.dir = options.model_dir;
   spec.instances = 1;
   spec.kv_cache_tokens = options.kv_cache_tokens;
+  spec.load_vision = options.load_vision;
+  spec.load_audio = options.load_audio;
   engine::PoolOptions pool;
   pool.total_threads =
       options.threads > 0

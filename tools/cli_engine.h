@@ -20,6 +20,8 @@ struct CliEngineOptions {
   std::string model_dir;
   int threads = 0;  // 0: every core.
   int64_t kv_cache_tokens = 16384;
+  bool load_vision = false;  // Load the vision tower (image prompts).
+  bool load_audio = false;   // Load the audio tower (audio prompts).
 };
 
 absl::StatusOr<std::unique_ptr<engine::Engine>> MakeCliEngine(

@@ -59,6 +59,10 @@ absl::Status RunGenerate(int argc, char** argv) {
       {"thinking", true, "chat: enable thinking"},
       {"tools", false, "chat: JSON file with a list of tool declarations"},
       {"chat-template", false, "chat: force the small or large template"},
+      {"image", false,
+       "image file for the next <|image|> placeholder (repeatable)"},
+      {"audio", false,
+       "audio file for the next <|audio|> placeholder (repeatable)"},
       {"format", false, "text (default, streamed) or json"},
       {"threads", false, "CPU threads (default: all cores)"},
       {"kv-cache-tokens", false, "KV cache size in tokens (default 16384)"},
@@ -69,7 +73,7 @@ absl::Status RunGenerate(int argc, char** argv) {
       argc, argv,
       "generate --model DIR (--prompt TEXT | --chat FILE.json | --token-ids "
       "2,17,...) [generation flags]",
-      flags, {"stop"});
+      flags, {"stop", "image", "audio"});
   if (!args.ok()) {
     return HelpShown(args.status()) ? absl::OkStatus() : args.status();
   }
@@ -92,6 +96,14 @@ absl::Status RunGenerate(int argc, char** argv) {
   engine_options.model_dir = model;
   engine_options.threads = static_cast<int>(threads.value_or(0));
   if (kv_tokens.has_value()) engine_options.kv_cache_tokens = *kv_tokens;
+  const std::vector<std::string> images = args->GetAll("image");
+  const std::vector<std::string> audio = args->GetAll("audio");
+  if ((!images.empty() || !audio.empty()) && args->Has("token-ids")) {
+    return absl::InvalidArgumentError(
+        "--image/--audio go with --prompt or --chat, not --token-ids");
+  }
+  engine_options.load_vision = !images.empty();
+  engine_options.load_audio = !audio.empty();
   GEMMA_ASSIGN_OR_RETURN(std::unique_ptr<engine::Engine> engine,
                          MakeCliEngine(engine_options));
   GEMMA_ASSIGN_OR_RETURN(const engine::Frontend* frontend,
@@ -99,7 +111,11 @@ absl::Status RunGenerate(int argc, char** argv) {
 
   engine::PromptInput prompt;
   if (args->Has("prompt")) {
-    GEMMA_ASSIGN_OR_RETURN(prompt, frontend->FromText(args->Get("prompt")));
+    GEMMA_ASSIGN_OR_RETURN(
+        std::vector<engine::MediaBlob> media,
+        LoadMediaInPromptOrder(args->Get("prompt"), images, audio));
+    GEMMA_ASSIGN_OR_RETURN(prompt,
+                           frontend->FromText(args->Get("prompt"), media));
   } else if (args->Has("token-ids")) {
     GEMMA_ASSIGN_OR_RETURN(std::vector<int32_t> ids,
                            ParseIdList(args->Get("token-ids"), "--token-ids"));
@@ -115,7 +131,10 @@ absl::Status RunGenerate(int argc, char** argv) {
                                                   args->Get("chat-template")));
       frontend = forced.get();
     }
-    GEMMA_ASSIGN_OR_RETURN(prompt, frontend->FromChat(chat));
+    GEMMA_ASSIGN_OR_RETURN(std::string rendered, frontend->RenderChat(chat));
+    GEMMA_ASSIGN_OR_RETURN(std::vector<engine::MediaBlob> media,
+                           LoadMediaInPromptOrder(rendered, images, audio));
+    GEMMA_ASSIGN_OR_RETURN(prompt, frontend->FromChat(chat, media));
   }
 
   auto sink = std::make_shared<CliSink>(format == OutputFormat::kText);

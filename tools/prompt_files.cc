@@ -77,4 +77,54 @@ absl::StatusOr<std::unique_ptr<engine::Frontend>> MakeFrontend(
   return engine::Frontend::Create(&tokenizer, config, options);
 }
 
+absl::StatusOr<std::vector<engine::MediaBlob>> LoadMediaInPromptOrder(
+    absl::string_view text, const std::vector<std::string>& image_paths,
+    const std::vector<std::string>& audio_paths) {
+  auto load =
+      [](const std::string& path,
+         engine::MediaBlob::Kind kind) -> absl::StatusOr<engine::MediaBlob> {
+    engine::MediaBlob blob;
+    blob.kind = kind;
+    GEMMA_ASSIGN_OR_RETURN(blob.bytes, ReadFileToString(path));
+    return blob;
+  };
+  std::vector<engine::MediaBlob> media;
+  size_t next_image = 0, next_audio = 0, pos = 0;
+  const absl::string_view image_marker = "<|image|>";
+  const absl::string_view audio_marker = "<|audio|>";
+  while (true) {
+    const size_t image = text.find(image_marker, pos);
+    const size_t audio = text.find(audio_marker, pos);
+    if (image == absl::string_view::npos && audio == absl::string_view::npos) {
+      break;
+    }
+    if (image < audio) {
+      pos = image + image_marker.size();
+      if (next_image < image_paths.size()) {
+        GEMMA_ASSIGN_OR_RETURN(
+            media.emplace_back(),
+            load(image_paths[next_image++], engine::MediaBlob::Kind::kImage));
+      }
+    } else {
+      pos = audio + audio_marker.size();
+      if (next_audio < audio_paths.size()) {
+        GEMMA_ASSIGN_OR_RETURN(
+            media.emplace_back(),
+            load(audio_paths[next_audio++], engine::MediaBlob::Kind::kAudio));
+      }
+    }
+  }
+  for (; next_image < image_paths.size(); ++next_image) {
+    GEMMA_ASSIGN_OR_RETURN(
+        media.emplace_back(),
+        load(image_paths[next_image], engine::MediaBlob::Kind::kImage));
+  }
+  for (; next_audio < audio_paths.size(); ++next_audio) {
+    GEMMA_ASSIGN_OR_RETURN(
+        media.emplace_back(),
+        load(audio_paths[next_audio], engine::MediaBlob::Kind::kAudio));
+  }
+  return media;
+}
+
 }  // namespace gemma::tools

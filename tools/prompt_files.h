@@ -7,8 +7,10 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "engine/frontend.h"
 #include "tokenizer/chat_types.h"
 #include "tokenizer/tokenizer.h"
@@ -27,6 +29,13 @@ absl::StatusOr<tokenizer::ChatRequest> LoadChatRequest(
 absl::StatusOr<std::unique_ptr<engine::Frontend>> MakeFrontend(
     const std::string& model_dir, const tokenizer::Tokenizer& tokenizer,
     const std::string& variant);
+
+// Reads the --image and --audio files and orders them as the <|image|> and
+// <|audio|> placeholders of `text` take them (each kind in its given order).
+// Files beyond the placeholders are appended, for the front end to report.
+absl::StatusOr<std::vector<engine::MediaBlob>> LoadMediaInPromptOrder(
+    absl::string_view text, const std::vector<std::string>& image_paths,
+    const std::vector<std::string>& audio_paths);
 
 }  // namespace gemma::tools
 

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -197,6 +198,43 @@ TEST_F(CliTest, GenerateFromPromptTextStripPromptAndStopString) {
            "--stop-token-ids", "none"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, full + "\n");
+}
+
+std::vector<int32_t> ReadIntNpy(const std::string& path) {
+  auto text = ReadFileToString(path);
+  EXPECT_OK(text.status());
+  if (!text.ok() || text->size() < 10) return {};
+  const size_t header = static_cast<unsigned char>((*text)[8]) |
+                        (static_cast<unsigned char>((*text)[9]) << 8);
+  std::vector<int32_t> out((text->size() - 10 - header) / 4);
+  std::memcpy(out.data(), text->data() + 10 + header, out.size() * 4);
+  return out;
+}
+
+// Image prompts end to end (Hugging Face placement): the same tokens as the
+// iterated full forward pass of the e2b_vision golden.
+TEST_F(CliTest, GenerateImagePromptMatchesTheHfPipeline) {
+  const Json hf = ReadJson(Golden("e2b_vision/hfpipe_expected.json"));
+  for (int i = 0; i < 2; ++i) {
+    const Json& p = hf["prompts"][i];
+    CliResult r =
+        Run({"generate", "--model", Golden("e2b_vision/hf"), "--prompt",
+             p["text"].get<std::string>(), "--image",
+             Golden("media/" + p["image"].get<std::string>() + ".png"),
+             "--max-new-tokens", "12", "--stop-token-ids", "none", "--format",
+             "json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const std::vector<int32_t> want =
+        ReadIntNpy(Golden("e2b_vision/hfpipe_prompt" + std::to_string(i) +
+                          "_iterated_forward_argmax_token_ids.npy"));
+    ASSERT_FALSE(want.empty());
+    EXPECT_EQ(Json::parse(r.out)["token_ids"], Json(want)) << "prompt " << i;
+  }
+  // A text-only model refuses images before any work.
+  CliResult r = Run({"generate", "--model", Golden("e2b_like/hf"), "--prompt",
+                     "<|image|>", "--image", Golden("media/image0.png")});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("no vision tower"));
 }
 
 TEST_F(CliTest, SeededSamplingIsReproducible) {
