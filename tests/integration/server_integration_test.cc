@@ -51,7 +51,6 @@ class ServerIntegrationTest : public ::testing::Test {
     engine::ModelSpec spec;
     spec.name = kModel;
     spec.dir = testing::GoldenPath("e2b_like/hf");
-    spec.kv_cache_tokens = 8192;
     engine::PoolOptions options;
     options.total_threads = 2;
     auto pool = engine::ModelPool::Create({spec}, options);
@@ -118,9 +117,16 @@ class ServerIntegrationTest : public ::testing::Test {
   }
 
   bool WaitIdle(absl::Duration timeout) {
-    const absl::Time end = absl::Now() + timeout;
+    const absl::Time start = absl::Now();
     while (pool_->InFlight() > 0) {
-      if (absl::Now() > end) return false;
+      if (absl::Now() > start + timeout) {
+        for (const engine::EngineStats& s : pool_->Stats()) {
+          ADD_FAILURE() << "still in flight: " << pool_->InFlight()
+                        << " waiting " << s.waiting_requests << " running "
+                        << s.running_sequences << " steps " << s.steps_total;
+        }
+        return false;
+      }
       absl::SleepFor(absl::Milliseconds(5));
     }
     return true;
