@@ -101,7 +101,8 @@ int32_t TokenSampler::Sample(absl::Span<const float> logits) {
   return 0;
 }
 
-int TokenSampler::DrawIndex(absl::Span<const double> weights) {
+template <typename T>
+int TokenSampler::DrawIndexImpl(absl::Span<const T> weights) {
   double total = 0;
   for (double w : weights) total += w;
   const double target = rng_.Uniform() * total;
@@ -116,10 +117,17 @@ int TokenSampler::DrawIndex(absl::Span<const double> weights) {
   return last_positive;  // Rounding at the top end.
 }
 
+int TokenSampler::DrawIndex(absl::Span<const double> weights) {
+  return DrawIndexImpl(weights);
+}
+
+int TokenSampler::DrawIndex(absl::Span<const float> weights) {
+  return DrawIndexImpl(weights);
+}
+
 int32_t TokenSampler::SampleRandom(absl::Span<const float> logits) {
   Softmax(logits, config_.temperature, &probs_);
-  weights_.assign(probs_.begin(), probs_.end());
-  return DrawIndex(weights_);
+  return DrawIndex(probs_);
 }
 
 int32_t TokenSampler::SampleTopK(absl::Span<const float> logits) {
@@ -134,34 +142,67 @@ int32_t TokenSampler::SampleTopP(absl::Span<const float> logits) {
   Softmax(logits, config_.temperature, &probs_);
   const int vocab = static_cast<int>(probs_.size());
   const double p = config_.p;
+  if (p >= 1 && config_.k <= 0) {
+    // Everything is kept: a plain draw over the whole distribution.
+    return DrawIndex(probs_);
+  }
+  weights_.clear();
+  order_.clear();
+  double cum = 0;  // Mass of the ids already kept.
   if (config_.k > 0 && config_.k < vocab) {
     order_ = TopIndices(probs_, config_.k);
-  } else if (p >= 1) {
-    // Everything is kept: a plain draw over the whole distribution.
-    weights_.assign(probs_.begin(), probs_.end());
-    return DrawIndex(weights_);
   } else {
-    // Only the head of the ranking matters. Collect the ids above a
-    // threshold; once their mass exceeds p the crossing lies among them
-    // (every other id is less likely than all of them), else lower it.
-    float threshold = 1e-3f;
-    while (true) {
-      order_.clear();
-      double mass = 0;
-      for (int i = 0; i < vocab; ++i) {
-        if (probs_[i] >= threshold) {
-          order_.push_back(i);
-          mass += probs_[i];
-        }
-      }
-      if (mass > p || threshold == 0) break;
-      threshold = threshold > 1e-20f ? threshold / 64 : 0.0f;
+    // Only the head of the ranking needs sorting. Bucket the ids by
+    // log-probability (fine buckets, from the logits: no log calls); every
+    // bucket above the one where the cumulative mass crosses p is kept
+    // whole, and only the crossing bucket is sorted.
+    constexpr int kBuckets = 4096;
+    constexpr float kNatsPerBucket = 0.01f;
+    float max_logit = logits[ArgMax(logits)];
+    const float scale = 1.0f / (config_.temperature * kNatsPerBucket);
+    bucket_of_.resize(vocab);
+    bucket_mass_.assign(kBuckets, 0.0);
+    for (int i = 0; i < vocab; ++i) {
+      const float d = (max_logit - logits[i]) * scale;
+      const int b = d < kBuckets - 1 ? static_cast<int>(d) : kBuckets - 1;
+      bucket_of_[i] = b;
+      bucket_mass_[b] += probs_[i];
     }
-    std::sort(order_.begin(), order_.end(), [this](int32_t a, int32_t b) {
-      return probs_[a] > probs_[b] || (probs_[a] == probs_[b] && a < b);
-    });
+    int crossing = kBuckets;
+    double before = 0;
+    for (int b = 0; b < kBuckets; ++b) {
+      if (before + bucket_mass_[b] > p) {
+        crossing = b;
+        break;
+      }
+      before += bucket_mass_[b];
+    }
+    for (int i = 0; i < vocab; ++i) {
+      if (bucket_of_[i] < crossing) {
+        weights_.push_back(probs_[i]);
+        order_.push_back(i);
+      }
+    }
+    cum = before;
+    const size_t head = order_.size();
+    for (int i = 0; i < vocab; ++i) {
+      if (bucket_of_[i] == crossing) order_.push_back(i);
+    }
+    std::sort(
+        order_.begin() + head, order_.end(), [this](int32_t a, int32_t b) {
+          return probs_[a] > probs_[b] || (probs_[a] == probs_[b] && a < b);
+        });
+    // Continue the keep rule inside the crossing bucket.
+    size_t keep = head;
+    for (size_t i = head; i < order_.size(); ++i) {
+      if (i > 0 && !(cum <= p)) break;
+      cum += probs_[order_[i]];
+      weights_.push_back(probs_[order_[i]]);
+      keep = i + 1;
+    }
+    order_.resize(keep);
+    return order_[DrawIndex(weights_)];
   }
-  double cum = 0;
   size_t keep = 0;
   for (size_t i = 0; i < order_.size(); ++i) {
     if (i > 0 && !(cum <= p) && p < 1) break;

@@ -64,12 +64,17 @@ class TokenSampler {
   int32_t SampleTopP(absl::Span<const float> logits);
   // Draws an index of `weights` (not necessarily normalised) in proportion.
   int DrawIndex(absl::Span<const double> weights);
+  int DrawIndex(absl::Span<const float> weights);
+  template <typename T>
+  int DrawIndexImpl(absl::Span<const T> weights);
 
   SamplingConfig config_;
   Rng rng_;
   std::vector<float> probs_;
   std::vector<int32_t> order_;
   std::vector<double> weights_;
+  std::vector<int> bucket_of_;       // top_p: log-probability bucket per id.
+  std::vector<double> bucket_mass_;  // top_p: mass per bucket.
 };
 
 }  // namespace gemma::model

@@ -1,9 +1,13 @@
 #include "model/sampling/sampler.h"
 
 #include <cmath>
+#include <cstdio>
 #include <set>
+#include <string>
 #include <vector>
 
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "model/sampling/distribution.h"
@@ -198,6 +202,39 @@ TEST(TopPTest, LongNucleusOverLargeVocabulary) {
   EXPECT_GE(max_seen, 480);
 }
 
+// The bucketed nucleus search against a brute-force sort of the whole row.
+TEST(TopPTest, NucleusEqualsBruteForceOnRandomRows) {
+  Rng gen(17);
+  for (int trial = 0; trial < 6; ++trial) {
+    std::vector<float> logits(300);
+    for (float& x : logits) x = static_cast<float>(gen.Uniform() * 6);
+    const float p = trial % 3 == 0 ? 0.3f : trial % 3 == 1 ? 0.7f : 0.9f;
+    const float t = trial < 3 ? 1.0f : 0.5f;
+    std::vector<float> probs;
+    Softmax(logits, t, &probs);
+    std::vector<int32_t> order = TopIndices(probs, 300);
+    std::set<int32_t> nucleus;
+    double cum = 0;
+    for (size_t i = 0; i < order.size(); ++i) {
+      if (i > 0 && cum > p) break;
+      cum += probs[order[i]];
+      nucleus.insert(order[i]);
+    }
+    TokenSampler s(Config(SamplerKind::kTopP, t, 0, p), trial);
+    std::set<int32_t> seen;
+    for (int i = 0; i < 20000; ++i) {
+      const int32_t tok = s.Sample(logits);
+      ASSERT_TRUE(nucleus.count(tok)) << "token " << tok << " outside";
+      seen.insert(tok);
+    }
+    for (int32_t id : nucleus) {
+      if (probs[id] / cum > 1.0 / 1500) {
+        EXPECT_TRUE(seen.count(id)) << "nucleus id " << id << " never drawn";
+      }
+    }
+  }
+}
+
 TEST(ValidateTest, RejectsOutOfRangeParameters) {
   using absl::StatusCode;
   EXPECT_OK(ValidateSamplingConfig(Config(SamplerKind::kGreedy), 10));
@@ -225,6 +262,40 @@ TEST(ValidateTest, RejectsOutOfRangeParameters) {
   con.alpha = 1.5f;
   EXPECT_THAT(ValidateSamplingConfig(con, 10),
               StatusIs(StatusCode::kInvalidArgument, "alpha"));
+}
+
+}  // namespace
+}  // namespace gemma::model
+
+namespace gemma::model {
+namespace {
+
+// Real Gemma 4 vocabulary size: every sampler stays far below a model step.
+TEST(SamplerSpeedTest, FullVocabularyRowsAreCheap) {
+  constexpr int kVocab = 262144;
+  Rng gen(1);
+  std::vector<float> logits(kVocab);
+  for (float& x : logits) x = static_cast<float>(gen.Uniform() * 4);
+  for (SamplerKind kind : {SamplerKind::kGreedy, SamplerKind::kRandom,
+                           SamplerKind::kTopK, SamplerKind::kTopP}) {
+    SamplingConfig c;
+    c.kind = kind;
+    c.k = kind == SamplerKind::kTopP ? 0 : 64;
+    c.p = 0.95f;  // A long nucleus: most of a flat-ish vocabulary.
+    TokenSampler s(c, 3);
+    const absl::Time start = absl::Now();
+    for (int i = 0; i < 10; ++i) {
+      const int32_t t = s.Sample(logits);
+      ASSERT_GE(t, 0);
+      ASSERT_LT(t, kVocab);
+    }
+    const absl::Duration per_draw = (absl::Now() - start) / 10;
+    // Generous: a few ms is typical; this only catches quadratic blowups.
+    EXPECT_LT(per_draw, absl::Milliseconds(500)) << SamplerKindName(kind);
+    std::printf("%s: %.2f ms per draw\n",
+                std::string(SamplerKindName(kind)).c_str(),
+                absl::ToDoubleMilliseconds(per_draw));
+  }
 }
 
 }  // namespace
