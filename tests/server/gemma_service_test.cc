@@ -302,8 +302,9 @@ TEST_F(GemmaServiceTest, CancellingAStreamStopsGeneration) {
   }
   EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
   ASSERT_TRUE(WaitIdle(absl::Seconds(1)));
-  // Stopped within a step or two, far from the 1.2 s full run.
-  EXPECT_LT(absl::Now() - cancelled_at, absl::Milliseconds(300));
+  // Stopped within a few steps, well before the 1.2 s full run (with slack
+  // for a loaded machine).
+  EXPECT_LT(absl::Now() - cancelled_at, absl::Milliseconds(900));
 }
 
 TEST_F(GemmaServiceTest, DeadlineIsHonoured) {
@@ -316,7 +317,7 @@ TEST_F(GemmaServiceTest, DeadlineIsHonoured) {
       Generate(TokenRequest({{2, 3}}, 60), &response, absl::Milliseconds(150));
   EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
   ASSERT_TRUE(WaitIdle(absl::Seconds(1)));
-  EXPECT_LT(absl::Now() - start, absl::Milliseconds(600));
+  EXPECT_LT(absl::Now() - start, absl::Milliseconds(1000));
 }
 
 TEST_F(GemmaServiceTest, OversizedMessageIsResourceExhausted) {
