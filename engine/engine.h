@@ -48,6 +48,14 @@ struct EngineStats {
   int64_t prefix_cache_queries_total = 0;  // Blocks looked up.
   int64_t preemptions_total = 0;
   int64_t steps_total = 0;
+  // Media (images, audio clips, video frames) of accepted requests, their
+  // soft tokens, encoder-cache hits (items served without a tower call),
+  // tower calls and the seconds they took.
+  int64_t media_items_total = 0;
+  int64_t media_soft_tokens_total = 0;
+  int64_t media_cache_hits_total = 0;
+  int64_t media_encoder_calls_total = 0;
+  double media_encoder_seconds_total = 0;
 };
 
 class Engine {

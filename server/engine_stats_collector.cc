@@ -26,6 +26,11 @@ struct ModelTotals {
   int64_t preemptions = 0;
   int64_t steps = 0;
   int64_t instances = 0;
+  int64_t media_items = 0;
+  int64_t media_soft_tokens = 0;
+  int64_t media_cache_hits = 0;
+  int64_t media_encoder_calls = 0;
+  double media_encoder_seconds = 0;
 };
 
 // One family, one sample per model, value chosen by `value`.
@@ -79,6 +84,11 @@ std::vector<MetricFamily> EngineStatsCollector::ToFamilies(
     t.preemptions += s.preemptions_total;
     t.steps += s.steps_total;
     t.instances += 1;
+    t.media_items += s.media_items_total;
+    t.media_soft_tokens += s.media_soft_tokens_total;
+    t.media_cache_hits += s.media_cache_hits_total;
+    t.media_encoder_calls += s.media_encoder_calls_total;
+    t.media_encoder_seconds += s.media_encoder_seconds_total;
   }
   const MetricType kGauge = MetricType::Gauge;
   const MetricType kCounter = MetricType::Counter;
@@ -123,6 +133,23 @@ std::vector<MetricFamily> EngineStatsCollector::ToFamilies(
              [](const ModelTotals& t) { return t.steps; }),
       Family("gemma4_engine_instances", "Engine instances serving the model.",
              kGauge, totals, [](const ModelTotals& t) { return t.instances; }),
+      Family("gemma4_media_items_total",
+             "Media items (images, audio clips, video frames) accepted.",
+             kCounter, totals,
+             [](const ModelTotals& t) { return t.media_items; }),
+      Family("gemma4_media_soft_tokens_total",
+             "Soft tokens of the accepted media items.", kCounter, totals,
+             [](const ModelTotals& t) { return t.media_soft_tokens; }),
+      Family("gemma4_media_cache_hits_total",
+             "Media items served from the encoder cache (no tower call).",
+             kCounter, totals,
+             [](const ModelTotals& t) { return t.media_cache_hits; }),
+      Family("gemma4_media_encoder_calls_total", "Vision/audio tower calls.",
+             kCounter, totals,
+             [](const ModelTotals& t) { return t.media_encoder_calls; }),
+      Family("gemma4_media_encoder_seconds_total",
+             "Seconds spent in vision/audio tower calls.", kCounter, totals,
+             [](const ModelTotals& t) { return t.media_encoder_seconds; }),
   };
 }
 
