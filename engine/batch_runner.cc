@@ -29,8 +29,15 @@ absl::StatusOr<std::unique_ptr<BatchRunner>> BatchRunner::Create(
 
 BatchRunner::~BatchRunner() = default;
 
-absl::Status BatchRunner::Run(const StepPlan& plan,
-                              std::vector<float>* logits) {
+absl::Status BatchRunner::Run(
+    const StepPlan& plan, std::vector<float>* logits,
+    absl::Span<const model::MultimodalInput* const> media) {
+  if (!media.empty() && media.size() != plan.items.size()) {
+    return absl::InternalError("step media do not match the plan's items");
+  }
+  for (const BlockCopy& c : plan.copies) {
+    kv_->CopyBlock(c.src, c.dst, c.positions);
+  }
   std::vector<model::ForwardEntry> entries;
   entries.reserve(plan.items.size());
   for (const StepItem& item : plan.items) {
@@ -39,6 +46,7 @@ absl::Status BatchRunner::Run(const StepPlan& plan,
     e.tokens = absl::MakeConstSpan(s.tokens).subspan(item.start, item.count);
     e.start_pos = item.start;
     e.blocks = s.table.blocks();
+    if (!media.empty()) e.mm = media[entries.size()];
     entries.push_back(e);
   }
   model::ForwardOutput out;

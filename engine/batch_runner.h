@@ -16,6 +16,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "engine/scheduler.h"
 #include "model/checkpoint/checkpoint.h"
 
@@ -23,6 +24,7 @@ namespace gemma::model {
 class ForwardState;
 class Gemma4Model;
 class KvCache;
+struct MultimodalInput;
 }  // namespace gemma::model
 
 namespace gemma::engine {
@@ -43,8 +45,10 @@ class BatchRunner {
   // Runs every item of `plan`: item i feeds seq->tokens[start, start+count)
   // at positions start.. and writes their K/V into the sequence's blocks.
   // `logits` receives one row of vocab_size() floats per item with
-  // wants_logits, in plan order.
-  absl::Status Run(const StepPlan& plan, std::vector<float>* logits);
+  // wants_logits, in plan order. `media`, when not empty, holds one entry
+  // per plan item: that chunk's soft-token rows (null for text-only chunks).
+  absl::Status Run(const StepPlan& plan, std::vector<float>* logits,
+                   absl::Span<const model::MultimodalInput* const> media = {});
 
   int vocab_size() const { return vocab_size_; }
 

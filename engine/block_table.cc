@@ -56,12 +56,29 @@ void BlockTable::PublishComputed(BlockManager& bm,
   }
 }
 
+void BlockTable::AdoptPrefix(BlockManager& bm, const BlockTable& from, int n) {
+  CHECK(blocks_.empty()) << "AdoptPrefix on a non-empty table";
+  CHECK_LE(n, from.num_blocks());
+  blocks_.assign(from.blocks_.begin(), from.blocks_.begin() + n);
+  for (int b : blocks_) bm.AddRef(b);
+  const int hashed = std::min<int>(n, from.hashes_.size());
+  hashes_.assign(from.hashes_.begin(), from.hashes_.begin() + hashed);
+}
+
 BlockTable BlockTable::Fork(BlockManager& bm) const {
   BlockTable copy;
   copy.blocks_ = blocks_;
   copy.hashes_ = hashes_;
   for (int b : blocks_) bm.AddRef(b);
   return copy;
+}
+
+void BlockTable::ReplaceBlock(BlockManager& bm, int index, int block) {
+  CHECK(index >= 0 && index < num_blocks()) << index;
+  bm.Release(blocks_[index]);
+  blocks_[index] = block;
+  // A replaced block is written from now on: it is not a published one.
+  if (index < static_cast<int>(hashes_.size())) hashes_.resize(index);
 }
 
 void BlockTable::ReleaseAll(BlockManager& bm) {

@@ -46,8 +46,15 @@ class BlockTable {
   void PublishComputed(BlockManager& bm, absl::Span<const int32_t> tokens,
                        int num_computed);
 
+  // For an empty table: shares the first `n` (full) blocks of `from`.
+  void AdoptPrefix(BlockManager& bm, const BlockTable& from, int n);
+
   // A copy sharing every block (each gains a reference): a beam fork.
   BlockTable Fork(BlockManager& bm) const;
+
+  // Puts `block` (a fresh copy, referenced by the caller) at `index` and
+  // drops the reference to the block it replaces.
+  void ReplaceBlock(BlockManager& bm, int index, int block);
 
   // Drops every reference and empties the table.
   void ReleaseAll(BlockManager& bm);

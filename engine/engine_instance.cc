@@ -9,35 +9,10 @@
 #include "absl/strings/str_format.h"
 #include "base/logging.h"
 #include "base/status_macros.h"
+#include "engine/engine_instance_internal.h"
 #include "engine/sequence.h"
 
 namespace gemma::engine {
-
-// A request between Submit and its last OnDone.
-struct EngineInstance::RequestState {
-  Request request;
-  // One per prompt, built (and validated) by Submit; moved out when the
-  // prompt is admitted.
-  std::vector<std::unique_ptr<Sequence>> gens;
-  int next_prompt = 0;  // Prompts admitted (or ended) so far.
-  int prompts_left = 0;
-  int64_t prompt_tokens = 0;
-  absl::Time enqueued;
-
-  bool cancelled() const {
-    return request.cancel != nullptr && request.cancel->cancelled();
-  }
-};
-
-// A prompt that was admitted: running, or preempted and waiting to resume.
-struct EngineInstance::ActiveSeq : SchedState {
-  std::shared_ptr<RequestState> req;
-  int prompt = 0;
-  std::unique_ptr<Sequence> gen;
-  absl::Time admitted;
-  std::optional<absl::Time> first_token;
-  std::optional<int> cached_tokens;  // At the first admission.
-};
 
 // Feeds the scheduler from the waiting queue, one prompt at a time.
 class EngineInstance::QueueSource : public AdmissionSource {
@@ -71,6 +46,7 @@ class EngineInstance::QueueSource : public AdmissionSource {
       peeked_->prompt = p;
       peeked_->gen = std::move(req->gens[p]);
       peeked_->tokens = peeked_->gen->prompt_ids();
+      e_->media_.Annotate(req->request.prompts[p], peeked_.get());
       return peeked_.get();
     }
   }
@@ -136,6 +112,7 @@ EngineInstance::EngineInstance(ModelTraits traits,
       blocks_(num_blocks, options_.block_size, options_.prefix_cache),
       scheduler_(options_.scheduler, &blocks_),
       source_(std::make_unique<QueueSource>(this)),
+      media_(traits_.media),
       waiting_(options_.queue),
       seed_state_(static_cast<uint64_t>(absl::ToUnixNanos(absl::Now())) ^
                   (static_cast<uint64_t>(options_.index) << 48)) {
@@ -170,19 +147,22 @@ absl::Status EngineInstance::Submit(Request request) {
     return absl::DeadlineExceededError("the request's deadline has passed");
   }
   const SamplerType sampler = request.params.sampler.type;
-  if (sampler == SamplerType::kBeam || sampler == SamplerType::kContrastive) {
+  if (sampler == SamplerType::kContrastive) {
     return absl::UnimplementedError(
-        "beam and contrastive search are not supported by this engine yet; "
-        "use greedy, random, top_k or top_p");
+        "contrastive search is not supported by this engine yet; use greedy, "
+        "random, top_k, top_p or beam");
   }
+  const int beams =
+      sampler == SamplerType::kBeam ? request.params.sampler.num_beams : 1;
   auto state = std::make_shared<RequestState>();
   const int block_size = options_.block_size;
   for (size_t i = 0; i < request.prompts.size(); ++i) {
     const PromptInput& prompt = request.prompts[i];
-    if (!prompt.media.empty()) {
-      return absl::UnimplementedError(absl::StrFormat(
-          "prompt %d carries media; model '%s' serves text only", i,
-          traits_.name));
+    GEMMA_RETURN_IF_ERROR(media_.ValidatePrompt(prompt, static_cast<int>(i)));
+    if (!prompt.media.empty() && beams > 1) {
+      return absl::UnimplementedError(
+          "beam search is not supported for prompts with media yet; use "
+          "greedy or a sampling method");
     }
     uint64_t seed;
     {
@@ -199,14 +179,21 @@ absl::Status EngineInstance::Submit(Request request) {
                          traits_.limits, traits_.stop_defaults,
                          static_cast<int>(i), seed,
                          traits_.strip_audio_tokens));
+    // Worst case: the whole sequence, plus for every other beam its own
+    // blocks for the generated part (beams share the prompt's blocks).
+    const int64_t total = gen->max_total_length();
+    const int64_t generated =
+        total - static_cast<int64_t>(prompt.token_ids.size());
     const int64_t need_blocks =
-        (gen->max_total_length() + block_size - 1) / block_size;
+        (total + block_size - 1) / block_size +
+        int64_t{beams - 1} * ((generated + block_size - 1) / block_size + 1);
     if (need_blocks > blocks_.num_blocks()) {
       return absl::InvalidArgumentError(absl::StrFormat(
-          "prompt %d may reach %d tokens, more than the KV cache of one "
-          "instance holds (%d); lower max_length/max_new_tokens or start the "
-          "server with a larger KV cache",
-          i, gen->max_total_length(),
+          "prompt %d may need %d KV positions (%d tokens, %d beams), more "
+          "than the KV cache of one instance holds (%d); lower "
+          "max_length/max_new_tokens or num_beams, or start the server with a "
+          "larger KV cache",
+          i, need_blocks * block_size, total, beams,
           int64_t{blocks_.num_blocks()} * block_size));
     }
     state->prompt_tokens += static_cast<int64_t>(prompt.token_ids.size());
@@ -233,6 +220,7 @@ absl::Status EngineInstance::Submit(Request request) {
   }
   GEMMA_RETURN_IF_ERROR(waiting_.TryPush(state, state->prompt_tokens, priority,
                                          tokens_per_second_));
+  media_.CountRequest(state->request.prompts);
   in_flight_.fetch_add(1);
   return absl::OkStatus();
 }
@@ -280,7 +268,7 @@ void EngineInstance::Loop() {
   const absl::Status down =
       absl::UnavailableError("the engine is shutting down");
   while (!active_.empty()) {
-    ActiveSeq* seq = active_.back().get();
+    ActiveSeq* seq = active_.back()->leader;
     seq->gen->Abort(FinishReason::kError, down);
     Deliver(seq);
   }
@@ -304,6 +292,21 @@ bool EngineInstance::Step() {
   ReapRunning();
   StepPlan plan = scheduler_.Plan(*source_);
   source_->Unpeek();
+  for (SchedState* p : plan.preempted) {
+    auto* seq = static_cast<ActiveSeq*>(p);
+    // A preempted beam recomputes its row after it resumes.
+    if (BeamGroup* g = seq->leader->beam_group.get()) g->have[seq->beam] = 0;
+  }
+  // Soft tokens of the chunks that hold media placeholders (at most one
+  // tower call per step; chunks past a second new item wait a step).
+  StepMedia step_media;
+  const absl::Status media_status = media_.Prepare(
+      &plan,
+      [](const SchedState* s) {
+        const auto* a = static_cast<const ActiveSeq*>(s);
+        return &a->req->request.prompts[a->prompt];
+      },
+      &step_media);
   if (plan.empty()) {
     PublishStats(nullptr, absl::ZeroDuration());
     FlushOutbox();
@@ -312,16 +315,24 @@ bool EngineInstance::Step() {
 
   const absl::Time start = absl::Now();
   std::vector<float> logits;
-  absl::Status status = runner_->Run(plan, &logits);
+  absl::Status status = media_status.ok()
+                            ? runner_->Run(plan, &logits, step_media.per_item)
+                            : media_status;
   const absl::Time end = absl::Now();
   const int vocab = runner_->vocab_size();
+  // Leaders (owners of a Sequence) touched by the step, in plan order.
   std::vector<ActiveSeq*> touched;
+  std::vector<ActiveSeq*> beam_leaders;  // Groups that got a row.
+  auto touch = [](std::vector<ActiveSeq*>& v, ActiveSeq* s) {
+    if (std::find(v.begin(), v.end(), s) == v.end()) v.push_back(s);
+  };
   int row = 0;
   for (const StepItem& item : plan.items) {
     auto* seq = static_cast<ActiveSeq*>(item.seq);
-    touched.push_back(seq);
+    ActiveSeq* leader = seq->leader;
+    touch(touched, leader);
     if (!status.ok()) {
-      seq->gen->Abort(FinishReason::kError, status);
+      leader->gen->Abort(FinishReason::kError, status);
       continue;
     }
     scheduler_.Advance(item);
@@ -330,11 +341,25 @@ bool EngineInstance::Step() {
     absl::Span<const float> row_logits(logits.data() + int64_t{row} * vocab,
                                        vocab);
     ++row;
+    if (!leader->first_token.has_value()) leader->first_token = end;
+    if (IsBeamSearch(*leader)) {
+      if (leader->beam_group == nullptr) {
+        StartBeams(leader, row_logits);
+      } else {
+        BeamGroup& g = *leader->beam_group;
+        g.rows[seq->beam].assign(row_logits.begin(), row_logits.end());
+        g.have[seq->beam] = 1;
+        touch(beam_leaders, leader);
+      }
+      continue;
+    }
     seq->gen->AcceptLogits(row_logits);
-    if (!seq->first_token.has_value()) seq->first_token = end;
     if (seq->gen->length() > static_cast<int>(seq->tokens.size())) {
       seq->tokens.push_back(seq->gen->last_token());
     }
+  }
+  for (ActiveSeq* leader : beam_leaders) {
+    if (leader->beam_group->Complete()) StepBeams(leader);
   }
   if (!status.ok()) {
     LOG(ERROR) << "model '" << traits_.name << "' instance " << options_.index
@@ -369,6 +394,7 @@ void EngineInstance::PublishStats(const StepPlan* plan,
   stats_.prefix_cache_hits_total = blocks_.prefix_hits();
   stats_.prefix_cache_queries_total = blocks_.prefix_queries();
   stats_.preemptions_total = scheduler_.preemptions_total();
+  media_.AddTo(&stats_);
 }
 
 void EngineInstance::ReapWaiting() {
@@ -398,6 +424,7 @@ void EngineInstance::ReapRunning() {
   const absl::Time now = absl::Now();
   std::vector<ActiveSeq*> ended;
   for (auto& seq : active_) {
+    if (seq->gen == nullptr) continue;  // A beam: its leader decides.
     const RequestState& req = *seq->req;
     if (req.cancelled()) {
       seq->gen->Abort(FinishReason::kCancelled,
@@ -431,11 +458,17 @@ void EngineInstance::Deliver(ActiveSeq* seq) {
 }
 
 void EngineInstance::Retire(ActiveSeq* seq) {
-  scheduler_.Finish(seq);
   std::shared_ptr<RequestState> req = seq->req;
-  auto it = std::find_if(active_.begin(), active_.end(),
-                         [seq](const auto& p) { return p.get() == seq; });
-  if (it != active_.end()) active_.erase(it);  // Destroys `seq`.
+  std::vector<ActiveSeq*> members = {seq};
+  if (seq->beam_group != nullptr) members = seq->beam_group->beams;
+  // Other beams first: the leader owns the group.
+  std::reverse(members.begin(), members.end());
+  for (ActiveSeq* m : members) {
+    scheduler_.Finish(m);
+    auto it = std::find_if(active_.begin(), active_.end(),
+                           [m](const auto& p) { return p.get() == m; });
+    if (it != active_.end()) active_.erase(it);  // Destroys `m`.
+  }
   PromptDone(req.get());
 }
 

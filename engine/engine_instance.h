@@ -31,10 +31,13 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "engine/batch_runner.h"
 #include "engine/block_manager.h"
 #include "engine/engine.h"
 #include "engine/generation_params.h"
+#include "engine/media_encoder.h"
+#include "engine/media_step.h"
 #include "engine/request.h"
 #include "engine/scheduler.h"
 #include "engine/waiting_queue.h"
@@ -62,6 +65,9 @@ struct ModelTraits {
   ModelLimits limits;
   StopTokenDefaults stop_defaults;
   bool strip_audio_tokens = true;
+  // The model's vision/audio towers (shared by its instances); null for a
+  // text-only model, which refuses prompts with media.
+  std::shared_ptr<const MediaEncoder> media;
 };
 
 class EngineInstance {
@@ -89,6 +95,7 @@ class EngineInstance {
  private:
   struct RequestState;
   struct ActiveSeq;
+  struct BeamGroup;
   class QueueSource;
 
   EngineInstance(ModelTraits traits, std::unique_ptr<BatchRunner> runner,
@@ -103,7 +110,14 @@ class EngineInstance {
   // Sends `seq`'s pending chunk, and its result when finished; releases its
   // blocks and bookkeeping once finished.
   void Deliver(ActiveSeq* seq);
+  // Retires a leader and, for beam search, all its beams.
   void Retire(ActiveSeq* seq);
+  // Beam search (engine_beams.cc): the prompt's logits start the beams
+  // (forks sharing the prompt's blocks); once every beam has its row, the
+  // sequence picks the next beams and each takes its parent's blocks.
+  static bool IsBeamSearch(const ActiveSeq& leader);
+  void StartBeams(ActiveSeq* leader, absl::Span<const float> logits);
+  void StepBeams(ActiveSeq* leader);
   // Ends a not-yet-admitted prompt of a request.
   void EndUnstarted(RequestState* req, int prompt, FinishReason reason,
                     absl::Status status);
@@ -121,6 +135,7 @@ class EngineInstance {
   BlockManager blocks_;                  // Engine thread only.
   Scheduler scheduler_;                  // Engine thread only.
   std::unique_ptr<QueueSource> source_;  // Engine thread only.
+  MediaStepper media_;  // Engine thread only, except CountRequest.
   // Sequences the engine thread owns (running or preempted).
   std::vector<std::unique_ptr<ActiveSeq>> active_;
   struct Delivery {

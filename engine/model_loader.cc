@@ -121,8 +121,15 @@ absl::StatusOr<LoadedModel> LoadModel(const ModelSpec& spec) {
   mo.release_packed_weights = true;
   GEMMA_ASSIGN_OR_RETURN(
       out.math, model::Gemma4Model::Create(ckpt->config, ckpt->weights, mo));
+  if (config.vision.has_value() || config.audio.has_value()) {
+    MediaEncoderOptions meo;
+    meo.cache_bytes = spec.encoder_cache_bytes;
+    GEMMA_ASSIGN_OR_RETURN(
+        out.media, MediaEncoder::Create(ckpt->config, ckpt->weights, meo));
+  }
   FrontendOptions fo;
   fo.chat_template_path = ckpt->tokenizer.chat_template;
+  fo.audio_convention = spec.audio_convention;
   GEMMA_ASSIGN_OR_RETURN(
       out.frontend, Frontend::Create(out.tokenizer.get(), ckpt->config, fo));
   out.checkpoint = std::move(ckpt);

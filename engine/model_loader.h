@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "engine/engine.h"
 #include "engine/generation_params.h"
+#include "engine/media_encoder.h"
 #include "engine/model_pool.h"
 #include "model/checkpoint/checkpoint.h"
 #include "tokenizer/tokenizer.h"
@@ -35,6 +36,9 @@ struct LoadedModel {
   std::unique_ptr<Frontend> frontend;  // Uses `tokenizer`.
   StopTokenDefaults stop_defaults;
   ModelInfo info;  // name and instances are the caller's to fill.
+  // The vision/audio towers when the checkpoint has them (null for a
+  // text-only model); reads `checkpoint`'s weights.
+  std::shared_ptr<const MediaEncoder> media;
 };
 
 absl::StatusOr<LoadedModel> LoadModel(const ModelSpec& spec);

@@ -145,6 +145,7 @@ absl::StatusOr<std::unique_ptr<ModelPool>> ModelPool::Create(
     traits.limits.default_max_length = m->info.default_max_length;
     traits.stop_defaults = m->loaded.stop_defaults;
     traits.strip_audio_tokens = m->info.audio;
+    traits.media = m->loaded.media;
 
     const int threads =
         spec.threads > 0 ? spec.threads / spec.instances : implicit_share;

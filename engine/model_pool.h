@@ -24,6 +24,7 @@
 #include "engine/engine_instance.h"
 #include "engine/waiting_queue.h"
 #include "model/tensor.h"
+#include "preprocess/audio_features.h"
 
 namespace gemma::engine {
 
@@ -39,8 +40,16 @@ struct ModelSpec {
   // Tokenizer directory when `dir` has none (random weights); defaults to
   // `dir`.
   std::string tokenizer_dir;
-  bool load_vision = false;
-  bool load_audio = false;
+  // Load (and serve) the vision/audio towers when the checkpoint or
+  // config has them.
+  bool load_vision = true;
+  bool load_audio = true;
+  // Bound of the model's encoder-output cache (soft tokens of recently seen
+  // images and clips, by content hash) in bytes; 0 disables it.
+  int64_t encoder_cache_bytes = int64_t{256} << 20;
+  // Log-mel convention of audio input (and so its soft-token count).
+  preprocess::AudioFeatureConvention audio_convention =
+      preprocess::AudioFeatureConvention::kHuggingFace;
 
   int instances = 1;
   // Threads for all instances of this model together; 0: an equal share of

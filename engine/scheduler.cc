@@ -17,14 +17,15 @@ StepPlan Scheduler::Plan(AdmissionSource& waiting) {
   StepPlan plan;
   // 1. One decode token for every running sequence past its prompt, oldest
   // first, preempting the newest when the pool is dry.
-  for (size_t i = 0; i < running_.size(); ++i) {
-    SchedState* s = running_[i];
-    if (!s->decoding()) continue;
-    while (!s->table.Reserve(*blocks_, s->num_computed + 1)) {
+  const std::vector<SchedState*> snapshot = running_;
+  for (SchedState* s : snapshot) {
+    if (!s->running || !s->decoding() || s->idle()) continue;
+    while (!s->table.Reserve(*blocks_, s->num_computed + 1) ||
+           !MakeWritable(s, plan)) {
       PreemptNewest(plan);
       if (!s->running) break;
     }
-    if (!s->running) break;  // It was the newest: nothing after it is left.
+    if (!s->running) continue;
     plan.items.push_back({s, s->num_computed, 1, true});
   }
   // 2. Prefill chunks of admitted sequences, under the token budget.
@@ -35,7 +36,9 @@ StepPlan Scheduler::Plan(AdmissionSource& waiting) {
     if (budget <= 0) break;
     if (s->decoding()) continue;
     const int left = static_cast<int>(s->tokens.size()) - s->num_computed;
-    const int n = std::min(left, budget);
+    const int n = ChunkLength(*s, budget);
+    // A fresh or resumed sequence never shares a partly filled block, so a
+    // prefill chunk needs no copy-on-write.
     plan.items.push_back({s, s->num_computed, n, n == left});
     budget -= n;
   }
@@ -61,7 +64,7 @@ StepPlan Scheduler::Plan(AdmissionSource& waiting) {
                          }),
         s);
     const int left = static_cast<int>(s->tokens.size()) - s->num_computed;
-    const int n = std::min(left, budget);
+    const int n = ChunkLength(*s, budget);
     plan.items.push_back({s, s->num_computed, n, n == left});
     budget -= n;
   }
@@ -69,48 +72,119 @@ StepPlan Scheduler::Plan(AdmissionSource& waiting) {
   return plan;
 }
 
+int Scheduler::ChunkLength(const SchedState& s, int budget) {
+  const int start = s.num_computed;
+  const int left = static_cast<int>(s.tokens.size()) - start;
+  int n = std::min(left, budget);
+  for (const auto& [b0, b1] : s.unsplittable) {
+    if (b0 >= start + n) break;
+    if (b1 <= start + n || b0 < start) continue;
+    // The chunk would end inside [b0, b1): stop before it, or take all of
+    // it when it starts the chunk (over the budget: it cannot be split).
+    n = b0 > start ? b0 - start : b1 - start;
+    break;
+  }
+  return n;
+}
+
 bool Scheduler::TryAdmit(SchedState* s) {
   CHECK_EQ(s->table.num_blocks(), 0);
   const int total = static_cast<int>(s->tokens.size());
   CHECK_GT(total, 0);
+  // A resumed beam shares the full blocks of its longest common computed
+  // prefix with a running sibling.
+  const SchedState* sibling = nullptr;
+  int shared_blocks = 0;
+  if (s->group != nullptr) {
+    for (const SchedState* m : *s->group) {
+      if (m == s || !m->running) continue;
+      const int limit = std::min(m->num_computed, total - 1);
+      int common = 0;
+      while (common < limit && m->tokens[common] == s->tokens[common]) {
+        ++common;
+      }
+      const int full =
+          std::min(common / blocks_->block_size(), m->table.num_blocks());
+      if (full > shared_blocks) {
+        shared_blocks = full;
+        sibling = m;
+      }
+    }
+  }
   // Conservative check before touching the prefix cache (so a sequence
   // waiting for room does not count lookups every step): room for the whole
   // sequence as if nothing were cached, keeping a small watermark free for
   // the decodes of running sequences.
   const int watermark =
       running_.empty() ? 0 : std::max(1, blocks_->num_blocks() / 100);
-  if (s->table.BlocksNeeded(*blocks_, total) + watermark >
+  if (s->table.BlocksNeeded(*blocks_, total) - shared_blocks + watermark >
       blocks_->num_available_blocks()) {
     return false;
   }
-  s->num_cached = s->table.MatchPrefix(*blocks_, s->tokens, total - 1);
-  s->num_computed = s->num_cached;
+  if (sibling != nullptr) {
+    s->table.AdoptPrefix(*blocks_, sibling->table, shared_blocks);
+    s->num_cached = 0;
+    s->num_computed = shared_blocks * blocks_->block_size();
+  } else {
+    s->num_cached = s->table.MatchPrefix(*blocks_, s->tokens, total - 1);
+    s->num_computed = s->num_cached;
+  }
   const bool ok = s->table.Reserve(*blocks_, total);
   CHECK(ok) << "reservation after the availability check failed";
   return true;
 }
 
-bool Scheduler::PreemptNewest(StepPlan& plan) {
-  if (running_.empty()) return false;
-  SchedState* victim = running_.back();
-  running_.pop_back();
-  plan.items.erase(
-      std::remove_if(plan.items.begin(), plan.items.end(),
-                     [victim](const StepItem& it) { return it.seq == victim; }),
-      plan.items.end());
-  victim->table.ReleaseAll(*blocks_);
-  victim->num_computed = 0;
-  victim->num_cached = 0;
-  victim->running = false;
-  ++victim->num_preemptions;
-  ++preemptions_total_;
-  preempted_.insert(
-      std::upper_bound(preempted_.begin(), preempted_.end(), victim,
+bool Scheduler::MakeWritable(SchedState* s, StepPlan& plan) {
+  const int bs = blocks_->block_size();
+  const int index = s->num_computed / bs;
+  const int block = s->table.blocks()[index];
+  if (blocks_->RefCount(block) == 1) return true;
+  // Shared with a fork (a sibling beam): copy the filled part first.
+  std::optional<int> fresh = blocks_->Allocate();
+  if (!fresh.has_value()) return false;
+  plan.copies.push_back({block, *fresh, s->num_computed % bs});
+  s->table.ReplaceBlock(*blocks_, index, *fresh);
+  return true;
+}
+
+void Scheduler::AddRunning(SchedState* seq, uint64_t admit_order) {
+  seq->admit_order = admit_order;
+  seq->running = true;
+  running_.insert(
+      std::upper_bound(running_.begin(), running_.end(), seq,
                        [](const SchedState* a, const SchedState* b) {
                          return a->admit_order < b->admit_order;
                        }),
-      victim);
-  plan.preempted.push_back(victim);
+      seq);
+}
+
+bool Scheduler::PreemptNewest(StepPlan& plan) {
+  if (running_.empty()) return false;
+  SchedState* newest = running_.back();
+  std::vector<SchedState*> victims = {newest};
+  if (newest->group != nullptr) victims = *newest->group;
+  for (SchedState* victim : victims) {
+    if (!victim->running) continue;
+    running_.erase(std::find(running_.begin(), running_.end(), victim));
+    plan.items.erase(std::remove_if(plan.items.begin(), plan.items.end(),
+                                    [victim](const StepItem& it) {
+                                      return it.seq == victim;
+                                    }),
+                     plan.items.end());
+    victim->table.ReleaseAll(*blocks_);
+    victim->num_computed = 0;
+    victim->num_cached = 0;
+    victim->running = false;
+    ++victim->num_preemptions;
+    ++preemptions_total_;
+    preempted_.insert(
+        std::upper_bound(preempted_.begin(), preempted_.end(), victim,
+                         [](const SchedState* a, const SchedState* b) {
+                           return a->admit_order < b->admit_order;
+                         }),
+        victim);
+    plan.preempted.push_back(victim);
+  }
   return true;
 }
 
@@ -118,7 +192,10 @@ void Scheduler::Advance(const StepItem& item) {
   SchedState* s = item.seq;
   CHECK_EQ(item.start, s->num_computed);
   s->num_computed += item.count;
-  s->table.PublishComputed(*blocks_, s->tokens, s->num_computed);
+  s->table.PublishComputed(*blocks_, s->tokens,
+                           s->media_begin >= 0
+                               ? std::min(s->num_computed, s->media_begin)
+                               : s->num_computed);
 }
 
 void Scheduler::Finish(SchedState* seq) {

@@ -22,6 +22,8 @@
 
 #include <cstdint>
 #include <deque>
+#include <optional>
+#include <utility>
 #include <vector>
 
 #include "engine/block_manager.h"
@@ -44,12 +46,25 @@ struct SchedState {
   uint64_t admit_order = 0;
   int num_preemptions = 0;
   bool running = false;
+  // The beams of one beam search (this one included), or null. A group is
+  // preempted as a whole, and a resumed member shares the full blocks of
+  // its prefix with a running member instead of recomputing them.
+  const std::vector<SchedState*>* group = nullptr;
+  // Multimodal prompts (engine/media_step.h): position ranges a prefill
+  // chunk may not split (an image's soft tokens under vision-bidirectional
+  // attention), in order; and the first media position (-1: none), from
+  // which on the prefix cache is neither consulted nor filled.
+  std::vector<std::pair<int, int>> unsplittable;
+  int media_begin = -1;
 
   // True once every prompt/known token has its K/V except the last one,
   // i.e. the next step feeds exactly one token.
   bool decoding() const {
     return num_computed + 1 >= static_cast<int>(tokens.size());
   }
+  // Every known token is computed: the sequence waits (a beam whose group
+  // has not picked its next tokens yet) and is not fed.
+  bool idle() const { return num_computed >= static_cast<int>(tokens.size()); }
 };
 
 // Where new sequences come from (the engine's waiting queue).
@@ -79,7 +94,16 @@ struct StepItem {
   bool wants_logits = false;
 };
 
+// Copy-on-write of a block shared by forked sequences: before the step
+// writes, the first `positions` positions of `src` are copied to `dst`.
+struct BlockCopy {
+  int src = 0;
+  int dst = 0;
+  int positions = 0;
+};
+
 struct StepPlan {
+  std::vector<BlockCopy> copies;  // Run before the forward pass.
   std::vector<StepItem> items;
   // Sequences that lost their blocks this step (requeued internally).
   std::vector<SchedState*> preempted;
@@ -97,6 +121,9 @@ class Scheduler {
   void Advance(const StepItem& item);
   // Removes a running or preempted sequence and releases its blocks.
   void Finish(SchedState* seq);
+  // Adds a sequence that already holds its blocks (a beam forked from a
+  // running one) to the running set, as old as `admit_order`.
+  void AddRunning(SchedState* seq, uint64_t admit_order);
 
   const std::vector<SchedState*>& running() const { return running_; }
   const std::deque<SchedState*>& preempted() const { return preempted_; }
@@ -107,6 +134,12 @@ class Scheduler {
  private:
   // Preempts the newest running sequence; false if none is left.
   bool PreemptNewest(StepPlan& plan);
+  // Gives `s` its own copy of the block its next position lands in when that
+  // block is shared (copy-on-write); false if the pool is dry.
+  bool MakeWritable(SchedState* s, StepPlan& plan);
+  // Tokens of the next prefill chunk of `s` under `budget`, moved so that
+  // it does not end inside one of its unsplittable ranges.
+  static int ChunkLength(const SchedState& s, int budget);
   // Tries to start `seq` (fresh or resumed); false (nothing held) if the
   // pool cannot hold its tokens.
   bool TryAdmit(SchedState* seq);

@@ -154,3 +154,52 @@ TEST(SchedulerTest, SecondIdenticalPromptUsesThePrefixCache) {
 
 }  // namespace
 }  // namespace gemma::engine
+
+namespace gemma::engine {
+namespace {
+
+TEST(SchedulerTest, ForkedSequencesCopyASharedPartlyFilledBlockBeforeWriting) {
+  BlockManager bm(8, 4, /*enable_prefix_cache=*/false);
+  Scheduler sched({64, 2, 8}, &bm);
+  FakeSource src;
+  SchedState* a = src.Add(6);        // Blocks [0..3] [4..5 + room].
+  Execute(sched, sched.Plan(src));   // a: 6 computed, 7 known.
+  SchedState fork;                   // A beam forked from a.
+  fork.table = a->table.Fork(bm);
+  fork.tokens = a->tokens;
+  fork.tokens.back() = 9;            // A different next token.
+  fork.num_computed = a->num_computed;
+  sched.AddRunning(&fork, a->admit_order);
+  ASSERT_EQ(bm.RefCount(a->table.blocks()[1]), 2);
+  const int shared = a->table.blocks()[1];
+  StepPlan p = sched.Plan(src);
+  ASSERT_EQ(p.items.size(), 2u);
+  // The first writer (a) copies positions 4..5 into a fresh block; the
+  // fork is then the block's only owner and writes in place.
+  ASSERT_EQ(p.copies.size(), 1u);
+  EXPECT_EQ(p.copies[0].src, shared);
+  EXPECT_EQ(p.copies[0].positions, 2);
+  EXPECT_EQ(a->table.blocks()[1], p.copies[0].dst);
+  EXPECT_EQ(fork.table.blocks()[1], shared);
+  EXPECT_EQ(bm.RefCount(shared), 1);
+  // The full first block stays shared.
+  EXPECT_EQ(a->table.blocks()[0], fork.table.blocks()[0]);
+  sched.Finish(a);
+  sched.Finish(&fork);
+  EXPECT_EQ(bm.num_used_blocks(), 0);
+}
+
+TEST(SchedulerTest, IdleSequencesAreNotFed) {
+  BlockManager bm(8, 4, false);
+  Scheduler sched({64, 2, 8}, &bm);
+  FakeSource src;
+  SchedState* a = src.Add(3);
+  StepPlan p = sched.Plan(src);
+  for (const StepItem& item : p.items) sched.Advance(item);  // No token added.
+  EXPECT_TRUE(a->idle());
+  EXPECT_TRUE(sched.Plan(src).empty());
+  sched.Finish(a);
+}
+
+}  // namespace
+}  // namespace gemma::engine
