@@ -22,8 +22,7 @@ GenerationParams Beam(int beams, int new_tokens) {
 
 TEST(EngineBeamTest, OneBeamIsGreedy) {
   ASSERT_OK_AND_ASSIGN(std::vector<GoldenPrompt> goldens, LoadGoldenPrompts());
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<ModelPool> pool,
-                       MakePool(GoldenSpec()));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<ModelPool> pool, MakePool(GoldenSpec()));
   for (const GoldenPrompt& g : goldens) {
     ASSERT_OK_AND_ASSIGN(GenerationResult r,
                          RunAlone(*pool, g.prompt, Beam(1, 16)));
@@ -34,8 +33,7 @@ TEST(EngineBeamTest, OneBeamIsGreedy) {
 
 TEST(EngineBeamTest, BeamsGiveTheSameTokensAloneBatchedAndPreempted) {
   ASSERT_OK_AND_ASSIGN(std::vector<GoldenPrompt> goldens, LoadGoldenPrompts());
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<ModelPool> pool,
-                       MakePool(GoldenSpec()));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<ModelPool> pool, MakePool(GoldenSpec()));
   std::vector<std::vector<int32_t>> alone;
   for (const GoldenPrompt& g : goldens) {
     ASSERT_OK_AND_ASSIGN(GenerationResult r,
@@ -59,8 +57,8 @@ TEST(EngineBeamTest, BeamsGiveTheSameTokensAloneBatchedAndPreempted) {
       sinks.push_back(std::make_shared<CollectingSink>());
       ASSERT_OK(p->Submit(MakeRequest(g.prompt, Beam(3, 12), sinks.back())));
       auto greedy = std::make_shared<CollectingSink>();
-      ASSERT_OK(p->Submit(MakeRequest(g.prompt, FixedLengthGreedy(16),
-                                      greedy)));
+      ASSERT_OK(
+          p->Submit(MakeRequest(g.prompt, FixedLengthGreedy(16), greedy)));
       sinks.push_back(greedy);
     }
     for (size_t i = 0; i < sinks.size(); ++i) {

@@ -162,12 +162,12 @@ TEST(SchedulerTest, ForkedSequencesCopyASharedPartlyFilledBlockBeforeWriting) {
   BlockManager bm(8, 4, /*enable_prefix_cache=*/false);
   Scheduler sched({64, 2, 8}, &bm);
   FakeSource src;
-  SchedState* a = src.Add(6);        // Blocks [0..3] [4..5 + room].
-  Execute(sched, sched.Plan(src));   // a: 6 computed, 7 known.
-  SchedState fork;                   // A beam forked from a.
+  SchedState* a = src.Add(6);       // Blocks [0..3] [4..5 + room].
+  Execute(sched, sched.Plan(src));  // a: 6 computed, 7 known.
+  SchedState fork;                  // A beam forked from a.
   fork.table = a->table.Fork(bm);
   fork.tokens = a->tokens;
-  fork.tokens.back() = 9;            // A different next token.
+  fork.tokens.back() = 9;  // A different next token.
   fork.num_computed = a->num_computed;
   sched.AddRunning(&fork, a->admit_order);
   ASSERT_EQ(bm.RefCount(a->table.blocks()[1]), 2);
