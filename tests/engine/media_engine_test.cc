@@ -66,6 +66,7 @@ absl::StatusOr<Request> TextMediaRequest(const Frontend& fe,
   r.model = kTestModel;
   r.prompts.push_back(*std::move(in));
   r.params = params;
+  r.params.max_length = 1024;  // Only max_new_tokens limits.
   r.sink = std::move(sink);
   return r;
 }
@@ -198,22 +199,24 @@ TEST(MediaEngineTest, TextStreamKeepsDecodingDuringImagePrefill) {
   const nlohmann::json hf =
       nlohmann::json::parse(ReadGolden("e2b_vision/hfpipe_expected.json"));
   const nlohmann::json& p = hf["prompts"][0];
-  auto text_sink = std::make_shared<CollectingSink>();
-  ASSERT_OK_AND_ASSIGN(Request text,
-                       TextMediaRequest(*fe, "Tell me a story about", {},
-                                        FixedLengthGreedy(60), text_sink));
-  ASSERT_OK(pool->Submit(std::move(text)));
-  // Wait until it decodes.
-  for (int i = 0; i < 2000 && text_sink->streamed().empty(); ++i) {
-    absl::SleepFor(absl::Milliseconds(1));
-  }
-  ASSERT_FALSE(text_sink->streamed().empty());
+  // The image request is built (preprocessed) before the text stream
+  // starts, so its submission follows the text's first token at once.
   auto image_sink = std::make_shared<CollectingSink>();
   ASSERT_OK_AND_ASSIGN(
       Request image,
       TextMediaRequest(*fe, p["text"].get<std::string>(),
                        {Blob(MediaBlob::Kind::kImage, "media/image0.png")},
                        FixedLengthGreedy(1), image_sink));
+  auto text_sink = std::make_shared<CollectingSink>();
+  ASSERT_OK_AND_ASSIGN(Request text,
+                       TextMediaRequest(*fe, "Tell me a story about", {},
+                                        FixedLengthGreedy(400), text_sink));
+  ASSERT_OK(pool->Submit(std::move(text)));
+  // Wait until it decodes.
+  for (int i = 0; i < 20000 && text_sink->streamed().empty(); ++i) {
+    absl::SleepFor(absl::Microseconds(100));
+  }
+  ASSERT_FALSE(text_sink->streamed().empty());
   const size_t before = text_sink->streamed().size();
   ASSERT_OK(pool->Submit(std::move(image)));
   ASSERT_TRUE(image_sink->WaitDone(absl::Seconds(120)));
