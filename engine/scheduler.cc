@@ -126,7 +126,11 @@ bool Scheduler::TryAdmit(SchedState* s) {
     s->num_cached = 0;
     s->num_computed = shared_blocks * blocks_->block_size();
   } else {
-    s->num_cached = s->table.MatchPrefix(*blocks_, s->tokens, total - 1);
+    // Placeholder ids are the same for every media item: no reuse from the
+    // first one on.
+    const int limit =
+        s->media_begin >= 0 ? std::min(total - 1, s->media_begin) : total - 1;
+    s->num_cached = s->table.MatchPrefix(*blocks_, s->tokens, limit);
     s->num_computed = s->num_cached;
   }
   const bool ok = s->table.Reserve(*blocks_, total);

@@ -190,6 +190,37 @@ TEST(MediaEngineTest, SameImageInFlightIsEncodedOnce) {
   EXPECT_GE(s.media_cache_hits_total, 1);
 }
 
+// The prefix cache never serves an image's blocks to a different image
+// behind the same placeholder ids: the golden prompt 1 (image1) after the
+// same text with image0 still gives its golden tokens, while the text
+// before the image is reused.
+TEST(MediaEngineTest, PrefixCacheDoesNotReuseAnotherImagesBlocks) {
+  ASSERT_OK_AND_ASSIGN(auto pool, MakePool(MediaSpec("e2b_vision")));
+  ASSERT_OK_AND_ASSIGN(const Frontend* fe, pool->GetFrontend(kTestModel));
+  const nlohmann::json hf =
+      nlohmann::json::parse(ReadGolden("e2b_vision/hfpipe_expected.json"));
+  const nlohmann::json& p = hf["prompts"][1];
+  ASSERT_EQ(p["image"].get<std::string>(), "image1");
+  const std::vector<int32_t> want = GoldenInts(
+      "e2b_vision/hfpipe_prompt1_iterated_forward_argmax_token_ids.npy");
+  for (const char* image : {"image0", "image1"}) {
+    auto sink = std::make_shared<CollectingSink>();
+    ASSERT_OK_AND_ASSIGN(
+        Request r,
+        TextMediaRequest(*fe, p["text"].get<std::string>(),
+                         {Blob(MediaBlob::Kind::kImage,
+                               std::string("media/") + image + ".png")},
+                         FixedLengthGreedy(12), sink));
+    ASSERT_OK(pool->Submit(std::move(r)));
+    ASSERT_TRUE(sink->WaitDone(absl::Seconds(120)));
+    ASSERT_OK(sink->result().status);
+    if (std::string(image) == "image1") {
+      EXPECT_EQ(sink->result().token_ids, want);
+    }
+  }
+  EXPECT_EQ(StatsOf(*pool).media_encoder_calls_total, 2);
+}
+
 // A stream that is decoding keeps getting tokens while an image prompt is
 // admitted and prefilled in chunks: its tokens arrive before the image
 // prompt's first token.
