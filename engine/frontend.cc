@@ -78,9 +78,11 @@ absl::StatusOr<std::unique_ptr<Frontend>> Frontend::Create(
   }
   media.audio = config.audio.has_value();
   media.audio_convention = options.audio_convention;
-  return std::unique_ptr<Frontend>(
+  auto frontend = std::unique_ptr<Frontend>(
       new Frontend(tokenizer, vocab > 0 ? vocab : tokenizer->vocab_size(),
                    std::move(tmpl), std::move(media)));
+  frontend->limits_ = options.media_limits;
+  return frontend;
 }
 
 Frontend::Frontend(const tokenizer::Tokenizer* tokenizer, int vocab_size,
@@ -93,6 +95,7 @@ Frontend::Frontend(const tokenizer::Tokenizer* tokenizer, int vocab_size,
 absl::StatusOr<PromptInput> Frontend::Tokenize(
     absl::string_view text, const std::vector<MediaBlob>& media,
     bool is_chat) const {
+  GEMMA_RETURN_IF_ERROR(CheckMediaBlobs(media, limits_));
   // keras-hub prepends <bos> itself; a literal one would make two.
   if (absl::StartsWith(text, kBosText)) text.remove_prefix(kBosText.size());
   const tokenizer::SpecialTokenIds& special = tokenizer_->special_ids();
@@ -160,6 +163,7 @@ absl::StatusOr<PromptInput> Frontend::Tokenize(
                      " where it belongs"));
   }
   append_text(text.substr(pos));
+  GEMMA_RETURN_IF_ERROR(CheckPreprocessedMedia(prompt, limits_));
   return prompt;
 }
 

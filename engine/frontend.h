@@ -36,6 +36,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "engine/frontend_media.h"
+#include "engine/media_limits.h"
 #include "engine/request.h"
 #include "model/config.h"
 #include "tokenizer/chat_template.h"
@@ -54,6 +55,9 @@ struct FrontendOptions {
   // checkpoint's own (Hugging Face) processor, or keras-hub's converter.
   preprocess::AudioFeatureConvention audio_convention =
       preprocess::AudioFeatureConvention::kHuggingFace;
+  // Per-request media limits (parts, image pixels, audio seconds, video
+  // frames); a breach is INVALID_ARGUMENT naming the limit's flag.
+  MediaLimits media_limits;
 };
 
 class Frontend {
@@ -99,6 +103,7 @@ class Frontend {
   int vocab_size_;
   tokenizer::ChatTemplate chat_template_;
   MediaSettings media_;
+  MediaLimits limits_;
 };
 
 }  // namespace gemma::engine

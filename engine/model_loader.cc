@@ -130,6 +130,7 @@ absl::StatusOr<LoadedModel> LoadModel(const ModelSpec& spec) {
   FrontendOptions fo;
   fo.chat_template_path = ckpt->tokenizer.chat_template;
   fo.audio_convention = spec.audio_convention;
+  fo.media_limits = spec.media_limits;
   GEMMA_ASSIGN_OR_RETURN(
       out.frontend, Frontend::Create(out.tokenizer.get(), ckpt->config, fo));
   out.checkpoint = std::move(ckpt);

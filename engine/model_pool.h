@@ -22,6 +22,7 @@
 #include "absl/status/statusor.h"
 #include "engine/engine.h"
 #include "engine/engine_instance.h"
+#include "engine/media_limits.h"
 #include "engine/waiting_queue.h"
 #include "model/tensor.h"
 #include "preprocess/audio_features.h"
@@ -50,6 +51,8 @@ struct ModelSpec {
   // Log-mel convention of audio input (and so its soft-token count).
   preprocess::AudioFeatureConvention audio_convention =
       preprocess::AudioFeatureConvention::kHuggingFace;
+  // Per-request media limits (engine/media_limits.h has the defaults).
+  MediaLimits media_limits;
 
   int instances = 1;
   // Threads for all instances of this model together; 0: an equal share of

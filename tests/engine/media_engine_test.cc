@@ -337,5 +337,17 @@ TEST(MediaLimitsTest, BreachesAreInvalidArgument) {
               StatusIs(StatusCode::kInvalidArgument, "--max_video_frames"));
 }
 
+// The limits apply where prompts are built: a model served with a pixel
+// limit refuses the image through its front end.
+TEST(MediaLimitsTest, FrontendAppliesTheModelsLimits) {
+  ModelSpec spec = MediaSpec("e2b_vision");
+  spec.media_limits.max_image_pixels = 1000;
+  ASSERT_OK_AND_ASSIGN(auto pool, MakePool(spec));
+  ASSERT_OK_AND_ASSIGN(const Frontend* fe, pool->GetFrontend(kTestModel));
+  EXPECT_THAT(fe->FromText("Look: <|image|>",
+                           {Blob(MediaBlob::Kind::kImage, "media/image0.png")}),
+              StatusIs(StatusCode::kInvalidArgument, "--max_image_pixels"));
+}
+
 }  // namespace
 }  // namespace gemma::engine
