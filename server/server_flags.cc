@@ -85,6 +85,26 @@ absl::Status Apply(const std::string& flag, const std::string& value,
   if (flag == "max-queued-requests") {
     return ParseInt(flag, value, 1, 1 << 20, &flags.max_queued_requests);
   }
+  if (flag == "encoder-cache-bytes") {
+    return ParseInt<int64_t>(flag, value, 0, int64_t{1} << 40,
+                             &flags.encoder_cache_bytes);
+  }
+  if (flag == "max-media-parts") {
+    return ParseInt(flag, value, 0, 4096, &flags.media_limits.max_parts);
+  }
+  if (flag == "max-image-pixels") {
+    return ParseInt<int64_t>(flag, value, 1, int64_t{1} << 40,
+                             &flags.media_limits.max_image_pixels);
+  }
+  if (flag == "max-audio-seconds") {
+    absl::Duration d;
+    GEMMA_RETURN_IF_ERROR(ParseSeconds(flag, value, &d));
+    flags.media_limits.max_audio_seconds = absl::ToDoubleSeconds(d);
+    return absl::OkStatus();
+  }
+  if (flag == "max-video-frames") {
+    return ParseInt(flag, value, 0, 4096, &flags.media_limits.max_video_frames);
+  }
   if (flag == "keepalive-time") {
     return ParseSeconds(flag, value, &flags.keepalive_time);
   }
@@ -116,6 +136,13 @@ reflection) and Prometheus metrics over HTTP.
   --kv-cache-tokens N      KV-cache positions per instance (default 16384)
   --max-queued-requests N  waiting requests per instance before new ones
                            get RESOURCE_EXHAUSTED (default 256)
+  --encoder-cache-bytes B  cache of image/audio encoder outputs per model,
+                           by content hash (default 268435456; 0: off)
+  --max-media-parts N      images + audio clips per request (default 16)
+  --max-image-pixels N     width x height of one image (default 52428800)
+  --max-audio-seconds S    length of one audio clip (default 30)
+  --max-video-frames N     frames of one video (default 32)
+                           (a request over a limit: INVALID_ARGUMENT)
   --keepalive-time S       ping idle connections every S seconds (default 60)
   --keepalive-timeout S    drop a connection whose ping is unanswered after
                            S seconds (default 20)

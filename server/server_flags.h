@@ -18,6 +18,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "engine/media_limits.h"
 
 namespace gemma::server {
 
@@ -39,6 +40,9 @@ struct ServerFlags {
   int max_queued_requests = 256;    // Per instance; beyond: RESOURCE_EXHAUSTED.
   absl::Duration keepalive_time = absl::Seconds(60);
   absl::Duration keepalive_timeout = absl::Seconds(20);
+  // Encoder-output cache per model, in bytes (0: off).
+  int64_t encoder_cache_bytes = int64_t{256} << 20;
+  engine::MediaLimits media_limits;  // --max-media-parts and friends.
   bool help = false;
 };
 

@@ -83,5 +83,24 @@ TEST(ServerFlagsTest, RejectsBadInput) {
   EXPECT_THAT(ServerUsage(), ::testing::HasSubstr("--grace-period"));
 }
 
+TEST(ServerFlagsTest, MediaLimitsAndEncoderCache) {
+  ASSERT_OK_AND_ASSIGN(ServerFlags d, Parse({"--model", "a=/m/a"}));
+  EXPECT_EQ(d.media_limits.max_parts, 16);
+  EXPECT_EQ(d.encoder_cache_bytes, int64_t{256} << 20);
+  ASSERT_OK_AND_ASSIGN(
+      ServerFlags f,
+      Parse({"--model", "a=/m/a", "--encoder-cache-bytes=0",
+             "--max-media-parts", "3", "--max-image-pixels=1000",
+             "--max-audio-seconds", "2.5", "--max-video-frames=4"}));
+  EXPECT_EQ(f.encoder_cache_bytes, 0);
+  EXPECT_EQ(f.media_limits.max_parts, 3);
+  EXPECT_EQ(f.media_limits.max_image_pixels, 1000);
+  EXPECT_DOUBLE_EQ(f.media_limits.max_audio_seconds, 2.5);
+  EXPECT_EQ(f.media_limits.max_video_frames, 4);
+  EXPECT_THAT(
+      Parse({"--model", "a=/m/a", "--max-image-pixels=0"}),
+      StatusIs(absl::StatusCode::kInvalidArgument, "--max-image-pixels"));
+}
+
 }  // namespace
 }  // namespace gemma::server
