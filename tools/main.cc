@@ -10,6 +10,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "tools/client_command.h"
 #include "tools/commands.h"
 
 namespace {
@@ -30,6 +31,8 @@ constexpr Command kCommands[] = {
      gemma::tools::RunMakePreset},
     {"generate", "generate text through the serving engine",
      gemma::tools::RunGenerate},
+    {"client", "call a gemma4-server: health, models, generate, stream",
+     gemma::tools::RunClient},
 };
 
 void PrintUsage(FILE* out) {
