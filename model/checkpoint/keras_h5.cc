@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "base/status_macros.h"
+#include "model/checkpoint/hdf5_handle.h"
 #include "model/checkpoint/json_util.h"
 
 namespace gemma::model {
@@ -16,22 +17,7 @@ namespace {
 
 static_assert(std::is_same_v<hid_t, int64_t>, "hid_t is expected to be int64");
 
-// Closes an HDF5 handle on scope exit.
-class Handle {
- public:
-  Handle(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
-  ~Handle() {
-    if (id_ >= 0) close_(id_);
-  }
-  Handle(const Handle&) = delete;
-  Handle& operator=(const Handle&) = delete;
-  hid_t get() const { return id_; }
-  bool ok() const { return id_ >= 0; }
-
- private:
-  hid_t id_;
-  herr_t (*close_)(hid_t);
-};
+using Handle = Hdf5Handle;
 
 // Runs `f` with libhdf5's error printing off (the library prints its error
 // stack to stderr by default; our Status carries the message instead).

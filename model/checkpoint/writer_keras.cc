@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "model/checkpoint/hdf5_handle.h"
 #include "model/checkpoint/keras_layout.h"
 #include "model/checkpoint/permute.h"
 #include "model/checkpoint/weight_mapping.h"
@@ -15,21 +16,7 @@
 namespace gemma::model {
 namespace {
 
-class Handle {
- public:
-  Handle(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
-  ~Handle() {
-    if (id_ >= 0) close_(id_);
-  }
-  Handle(const Handle&) = delete;
-  Handle& operator=(const Handle&) = delete;
-  hid_t get() const { return id_; }
-  bool ok() const { return id_ >= 0; }
-
- private:
-  hid_t id_;
-  herr_t (*close_)(hid_t);
-};
+using Handle = Hdf5Handle;
 
 absl::Status WriteDataset(hid_t file, const std::string& path, DType dtype,
                           const std::vector<int64_t>& shape, const void* data,
