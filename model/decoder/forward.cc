@@ -227,12 +227,24 @@ absl::Status Gemma4Model::Forward(ForwardState* st, KvCache* kv,
     r += T;
     out->row_begin.push_back(o);
   }
-  ops::RmsNorm(sel, out_rows, H, final_norm_.data(), c.rms_norm_eps, sel);
+  out->hidden.clear();
+  out->hidden_row_begin.clear();
   if (want_hidden) {
-    out->hidden.assign(sel, sel + static_cast<size_t>(out_rows) * H);
-  } else {
-    out->hidden.clear();
+    out->hidden_row_begin.push_back(0);
+    r = 0;
+    for (const ForwardEntry& en : batch) {
+      const int T = static_cast<int>(en.tokens.size());
+      const int first = en.all_hidden || en.all_logits ? 0 : T - 1;
+      out->hidden.insert(out->hidden.end(),
+                         st->x.data() + static_cast<size_t>(r + first) * H,
+                         st->x.data() + static_cast<size_t>(r + T) * H);
+      r += T;
+      out->hidden_row_begin.push_back(out->hidden_row_begin.back() + T - first);
+    }
+    ops::RmsNorm(out->hidden.data(), out->hidden_row_begin.back(), H,
+                 final_norm_.data(), c.rms_norm_eps, out->hidden.data());
   }
+  ops::RmsNorm(sel, out_rows, H, final_norm_.data(), c.rms_norm_eps, sel);
   out->logits.resize(static_cast<size_t>(out_rows) * V);
   GEMMA_RETURN_IF_ERROR(
       st->runner.Run(*lm_head_, sel, out_rows, out->logits.data()));

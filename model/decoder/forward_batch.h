@@ -44,6 +44,10 @@ struct ForwardEntry {
   absl::Span<const int> blocks;
   bool all_logits = false;  // Else only the last row's logits.
   const MultimodalInput* mm = nullptr;
+  // With Forward(..., want_hidden): the hidden state of every row of the
+  // entry (contrastive search keeps a prompt's states), not only of the
+  // rows that get logits.
+  bool all_hidden = false;
 };
 
 struct ForwardOutput {
@@ -52,8 +56,11 @@ struct ForwardOutput {
   // Entry i owns output rows [row_begin[i], row_begin[i + 1]).
   std::vector<int> row_begin;
   std::vector<float> logits;  // [rows, vocab_size], after the soft cap(s).
-  // [rows, hidden_dim]: the final-normed hidden state of the same rows
-  // (filled only when Forward is asked for it; contrastive search).
+  // Final-normed hidden states (filled only when Forward is asked for them;
+  // contrastive search): entry i owns rows [hidden_row_begin[i],
+  // hidden_row_begin[i + 1]) of `hidden` ([rows, hidden_dim]): every row of
+  // an all_hidden or all_logits entry, else its last row.
+  std::vector<int> hidden_row_begin;
   std::vector<float> hidden;
 
   int num_rows() const { return row_begin.empty() ? 0 : row_begin.back(); }
