@@ -1,9 +1,12 @@
 #include "engine/frontend.h"
 
+#include <algorithm>
+#include <string>
 #include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "base/status_macros.h"
 
 namespace gemma::engine {
@@ -19,6 +22,18 @@ absl::string_view KindName(MediaBlob::Kind kind) {
       return "audio";
     case MediaBlob::Kind::kVideo:
       return "video";
+  }
+  return "?";
+}
+
+absl::string_view PlaceholderOf(MediaBlob::Kind kind) {
+  switch (kind) {
+    case MediaBlob::Kind::kImage:
+      return tokenizer::kImagePlaceholder;
+    case MediaBlob::Kind::kAudio:
+      return tokenizer::kAudioPlaceholder;
+    case MediaBlob::Kind::kVideo:
+      return tokenizer::kVideoPlaceholder;
   }
   return "?";
 }
@@ -92,19 +107,57 @@ Frontend::Frontend(const tokenizer::Tokenizer* tokenizer, int vocab_size,
       chat_template_(std::move(chat_template)),
       media_(std::move(media)) {}
 
+absl::StatusOr<PreprocessedMedia> Frontend::Preprocess(const MediaBlob& blob,
+                                                       size_t index) const {
+  MediaSettings settings = media_;
+  if (blob.kind == MediaBlob::Kind::kVideo) {
+    // Sample no more frames than it takes to see a breach of the limit.
+    settings.video.num_frames =
+        std::min(settings.video.num_frames, limits_.max_video_frames + 1);
+    settings.video.max_frame_pixels = limits_.max_image_pixels;
+  }
+  absl::StatusOr<PreprocessedMedia> out = PreprocessMedia(blob, settings);
+  if (!out.ok()) {
+    return absl::Status(
+        out.status().code(),
+        absl::StrCat("media item ", index, " (", KindName(blob.kind),
+                     "): ", out.status().message()));
+  }
+  const int part = static_cast<int>(index);
+  if (blob.kind == MediaBlob::Kind::kVideo &&
+      static_cast<int64_t>(out->inputs.size()) > limits_.max_video_frames) {
+    const int64_t sampled =
+        std::min<int64_t>(out->source_frames, media_.video.num_frames);
+    GEMMA_RETURN_IF_ERROR(
+        CheckVideoFrames(part, sampled, out->source_frames, limits_));
+  }
+  for (const MediaInput& input : out->inputs) {
+    GEMMA_RETURN_IF_ERROR(CheckAudioLength(part, input, limits_));
+  }
+  return out;
+}
+
 absl::StatusOr<PromptInput> Frontend::Tokenize(
-    absl::string_view text, const std::vector<MediaBlob>& media,
-    bool is_chat) const {
-  GEMMA_RETURN_IF_ERROR(CheckMediaBlobs(media, limits_));
+    absl::string_view text, const std::vector<MediaBlob>& media, bool is_chat,
+    MediaReport* report) const {
+  GEMMA_RETURN_IF_ERROR(
+      CheckMediaBlobs(media, limits_, media_.video.num_frames));
+  if (report != nullptr) report->items.clear();
   // keras-hub prepends <bos> itself; a literal one would make two.
   if (absl::StartsWith(text, kBosText)) text.remove_prefix(kBosText.size());
   const tokenizer::SpecialTokenIds& special = tokenizer_->special_ids();
   PromptInput prompt;
   prompt.is_chat = is_chat;
   prompt.token_ids.push_back(special.bos);
-  auto append_text = [&](absl::string_view segment) {
-    const std::vector<int> ids = tokenizer_->Encode(segment);
-    prompt.token_ids.insert(prompt.token_ids.end(), ids.begin(), ids.end());
+  // Text up to the next marker id, tokenized as one piece.
+  std::string pending;
+  auto push_id = [&](int id) {
+    if (!pending.empty()) {
+      const std::vector<int> ids = tokenizer_->Encode(pending);
+      prompt.token_ids.insert(prompt.token_ids.end(), ids.begin(), ids.end());
+      pending.clear();
+    }
+    if (id >= 0) prompt.token_ids.push_back(id);
   };
   size_t pos = 0;
   size_t item = 0;
@@ -126,30 +179,44 @@ absl::StatusOr<PromptInput> Frontend::Tokenize(
                        " but placeholder ", item + 1, " in the prompt is ",
                        text.substr(found, length)));
     }
-    absl::StatusOr<MediaInput> input = PreprocessMedia(media[item], media_);
-    if (!input.ok()) {
-      return absl::Status(
-          input.status().code(),
-          absl::StrCat("media item ", item, " (", KindName(kind),
-                       "): ", input.status().message()));
+    const absl::Time start = absl::Now();
+    GEMMA_ASSIGN_OR_RETURN(PreprocessedMedia input,
+                           Preprocess(media[item], item));
+    MediaReport::Item reported;
+    reported.kind = kind;
+    reported.preprocess = absl::Now() - start;
+    for (const MediaInput& m : input.inputs) {
+      reported.soft_tokens += m.num_soft_tokens;
     }
-    append_text(text.substr(pos, found - pos));
-    const bool image = kind == MediaBlob::Kind::kImage;
-    const int start_id = image ? special.image_start : special.audio_start;
-    const int soft_id =
-        image ? special.image_placeholder : special.audio_placeholder;
-    const int end_id = image ? special.image_end : special.audio_end;
+    const bool video = kind == MediaBlob::Kind::kVideo;
+    if (video) reported.frames = static_cast<int>(input.inputs.size());
+    absl::StrAppend(&pending, text.substr(pos, found - pos));
+    const bool audio = kind == MediaBlob::Kind::kAudio;
+    const int start_id = audio ? special.audio_start : special.image_start;
+    const int soft_id = video   ? special.video_placeholder
+                        : audio ? special.audio_placeholder
+                                : special.image_placeholder;
+    const int end_id = audio ? special.audio_end : special.image_end;
     if (start_id < 0 || soft_id < 0 || end_id < 0) {
       return absl::InvalidArgumentError(absl::StrCat(
           "the tokenizer lacks the ", KindName(kind),
           " marker pieces, so this model cannot take ", KindName(kind)));
     }
-    prompt.token_ids.push_back(start_id);
-    input->first_token_index = static_cast<int>(prompt.token_ids.size());
-    prompt.token_ids.insert(prompt.token_ids.end(), input->num_soft_tokens,
-                            soft_id);
-    prompt.token_ids.push_back(end_id);
-    prompt.media.push_back(*std::move(input));
+    for (size_t f = 0; f < input.inputs.size(); ++f) {
+      MediaInput& m = input.inputs[f];
+      if (video) {
+        // "MM:SS <|image>...<image|>", frames joined by one space.
+        if (f > 0) pending.append(" ");
+        absl::StrAppend(&pending, input.timestamps[f], " ");
+      }
+      push_id(start_id);
+      m.first_token_index = static_cast<int>(prompt.token_ids.size());
+      prompt.token_ids.insert(prompt.token_ids.end(), m.num_soft_tokens,
+                              soft_id);
+      push_id(end_id);
+      prompt.media.push_back(std::move(m));
+    }
+    if (report != nullptr) report->items.push_back(reported);
     pos = found + length;
     ++item;
   }
@@ -157,19 +224,17 @@ absl::StatusOr<PromptInput> Frontend::Tokenize(
     return absl::InvalidArgumentError(
         absl::StrCat("media item ", item, " (", KindName(media[item].kind),
                      ") has no placeholder in the prompt; put ",
-                     media[item].kind == MediaBlob::Kind::kAudio
-                         ? tokenizer::kAudioPlaceholder
-                         : tokenizer::kImagePlaceholder,
-                     " where it belongs"));
+                     PlaceholderOf(media[item].kind), " where it belongs"));
   }
-  append_text(text.substr(pos));
-  GEMMA_RETURN_IF_ERROR(CheckPreprocessedMedia(prompt, limits_));
+  absl::StrAppend(&pending, text.substr(pos));
+  push_id(-1);
   return prompt;
 }
 
 absl::StatusOr<PromptInput> Frontend::FromText(
-    absl::string_view text, const std::vector<MediaBlob>& media) const {
-  return Tokenize(text, media, /*is_chat=*/false);
+    absl::string_view text, const std::vector<MediaBlob>& media,
+    MediaReport* report) const {
+  return Tokenize(text, media, /*is_chat=*/false, report);
 }
 
 absl::StatusOr<std::string> Frontend::RenderChat(
@@ -181,8 +246,8 @@ absl::StatusOr<std::string> Frontend::RenderChat(
 }
 
 absl::StatusOr<PromptInput> Frontend::FromChat(
-    const tokenizer::ChatRequest& chat,
-    const std::vector<MediaBlob>& media) const {
+    const tokenizer::ChatRequest& chat, const std::vector<MediaBlob>& media,
+    MediaReport* report) const {
   if (chat.messages.empty()) {
     return absl::InvalidArgumentError("the chat has no messages");
   }
@@ -190,7 +255,7 @@ absl::StatusOr<PromptInput> Frontend::FromChat(
   options.include_bos = false;  // Tokenize prepends the BOS id.
   GEMMA_ASSIGN_OR_RETURN(std::string text,
                          chat_template_.Render(chat, options));
-  return Tokenize(text, media, /*is_chat=*/true);
+  return Tokenize(text, media, /*is_chat=*/true, report);
 }
 
 absl::StatusOr<PromptInput> Frontend::FromTokenIds(

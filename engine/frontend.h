@@ -16,12 +16,18 @@
 //  (c) Token ids: used exactly as given, no BOS added (keras-hub's generate
 //      on token-id input uses them as given); ids are range-checked.
 // Media (text and chat forms): the i-th placeholder of the prompt text
-// (<|image|> / <|audio|>, in order) takes the i-th media item, whose kind
-// must match; each placeholder becomes <|image>/<|audio> + n soft-token
-// placeholders + <image|>/<audio|>, n being the item's own soft-token count
-// (Hugging Face placement, frontend_media.h), and the item's
-// first_token_index points at its first soft-token placeholder. A model
-// without the tower, video, or a count mismatch gives INVALID_ARGUMENT.
+// (<|image|> / <|audio|> / <|video|>, in order) takes the i-th media item,
+// whose kind must match; each image or audio placeholder becomes
+// <|image>/<|audio> + n soft-token placeholders + <image|>/<audio|>, n being
+// the item's own soft-token count (Hugging Face placement,
+// frontend_media.h), and the item's first_token_index points at its first
+// soft-token placeholder. A <|video|> becomes, for each sampled frame
+// (frontend_video.h), "MM:SS " + <|image> + n x <|video|> + <image|>, frames
+// joined by one space (spec §5.1, HF replace_video_token); each frame is one
+// PromptInput::media entry (kind kVideoFrame). Text between markers is
+// tokenized as one piece, as when tokenizing the expanded prompt. A model
+// without the tower, a breached limit (media_limits.h) or a count mismatch
+// gives INVALID_ARGUMENT.
 // Thread-safety: immutable after Create; all methods are const and may be
 // called concurrently.
 #ifndef GEMMA_ENGINE_FRONTEND_H_
@@ -35,6 +41,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "engine/frontend_media.h"
 #include "engine/media_limits.h"
 #include "engine/request.h"
@@ -60,6 +67,18 @@ struct FrontendOptions {
   MediaLimits media_limits;
 };
 
+// What the media preprocessing of one prompt did, per media item in
+// placeholder order (the server records it as metrics).
+struct MediaReport {
+  struct Item {
+    MediaBlob::Kind kind = MediaBlob::Kind::kImage;
+    absl::Duration preprocess;  // Decoding and processing the item.
+    int soft_tokens = 0;        // For a video, all its frames'.
+    int frames = 0;             // Video: sampled frames; otherwise 0.
+  };
+  std::vector<Item> items;
+};
+
 class Frontend {
  public:
   // `tokenizer` must outlive the front end.
@@ -73,16 +92,18 @@ class Frontend {
   }
   int vocab_size() const { return vocab_size_; }
 
-  // (a) A prompt string (+ media in placeholder order).
-  absl::StatusOr<PromptInput> FromText(
-      absl::string_view text, const std::vector<MediaBlob>& media = {}) const;
+  // (a) A prompt string (+ media in placeholder order). `report` (may be
+  // null) receives what the media preprocessing did.
+  absl::StatusOr<PromptInput> FromText(absl::string_view text,
+                                       const std::vector<MediaBlob>& media = {},
+                                       MediaReport* report = nullptr) const;
   // (b) Chat messages: the rendered prompt text (with its <bos>), exactly
   // as the template writes it.
   absl::StatusOr<std::string> RenderChat(
       const tokenizer::ChatRequest& chat) const;
-  absl::StatusOr<PromptInput> FromChat(
-      const tokenizer::ChatRequest& chat,
-      const std::vector<MediaBlob>& media = {}) const;
+  absl::StatusOr<PromptInput> FromChat(const tokenizer::ChatRequest& chat,
+                                       const std::vector<MediaBlob>& media = {},
+                                       MediaReport* report = nullptr) const;
   // (c) Token ids, as given.
   absl::StatusOr<PromptInput> FromTokenIds(
       const std::vector<int32_t>& ids) const;
@@ -97,7 +118,10 @@ class Frontend {
   // Tokenizes prompt text, prepending <bos>.
   absl::StatusOr<PromptInput> Tokenize(absl::string_view text,
                                        const std::vector<MediaBlob>& media,
-                                       bool is_chat) const;
+                                       bool is_chat, MediaReport* report) const;
+  // Preprocesses media item `index` and checks it against the limits.
+  absl::StatusOr<PreprocessedMedia> Preprocess(const MediaBlob& blob,
+                                               size_t index) const;
 
   const tokenizer::Tokenizer* tokenizer_;
   int vocab_size_;

@@ -65,23 +65,34 @@ absl::StatusOr<MediaInput> PreprocessAudio(const MediaBlob& blob,
 
 }  // namespace
 
-absl::StatusOr<MediaInput> PreprocessMedia(const MediaBlob& blob,
-                                           const MediaSettings& settings) {
-  absl::StatusOr<MediaInput> media;
-  switch (blob.kind) {
-    case MediaBlob::Kind::kImage:
-      media = PreprocessImage(blob, settings);
-      break;
-    case MediaBlob::Kind::kAudio:
-      media = PreprocessAudio(blob, settings);
-      break;
-    case MediaBlob::Kind::kVideo:
+absl::StatusOr<PreprocessedMedia> PreprocessMedia(
+    const MediaBlob& blob, const MediaSettings& settings) {
+  PreprocessedMedia out;
+  out.kind = blob.kind;
+  if (blob.kind == MediaBlob::Kind::kVideo) {
+    if (!settings.image_soft_tokens.has_value()) {
       return absl::InvalidArgumentError(
-          "media not supported by this model: video input is not supported "
-          "yet");
+          "media not supported by this model: it has no vision tower, so it "
+          "cannot take video");
+    }
+    GEMMA_ASSIGN_OR_RETURN(PreprocessedVideo video,
+                           PreprocessVideo(blob, settings.video));
+    out.inputs = std::move(video.frames);
+    out.timestamps = std::move(video.timestamps);
+    out.source_frames = video.source_frames;
+    return out;
   }
-  if (media.ok()) media->content_hash = tokenizer::Sha256Hex(blob.bytes);
-  return media;
+  if (!blob.frames.empty()) {
+    return absl::InvalidArgumentError(
+        "only a video may be given as a list of frames");
+  }
+  absl::StatusOr<MediaInput> media = blob.kind == MediaBlob::Kind::kImage
+                                         ? PreprocessImage(blob, settings)
+                                         : PreprocessAudio(blob, settings);
+  if (!media.ok()) return media.status();
+  media->content_hash = tokenizer::Sha256Hex(blob.bytes);
+  out.inputs.push_back(*std::move(media));
+  return out;
 }
 
 }  // namespace gemma::engine

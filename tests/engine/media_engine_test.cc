@@ -328,13 +328,22 @@ TEST(MediaLimitsTest, BreachesAreInvalidArgument) {
   EXPECT_THAT(CheckPreprocessedMedia(audio, limits),
               StatusIs(StatusCode::kInvalidArgument, "--max_audio_seconds"));
 
-  PromptInput video;
-  video.media.resize(3);
-  for (MediaInput& f : video.media) f.kind = MediaInput::Kind::kVideoFrame;
   limits = MediaLimits();
   limits.max_video_frames = 2;
-  EXPECT_THAT(CheckPreprocessedMedia(video, limits),
+  EXPECT_OK(CheckVideoFrames(0, 2, 40, limits));
+  EXPECT_THAT(CheckVideoFrames(1, 3, 40, limits),
+              StatusIs(StatusCode::kInvalidArgument,
+                       "media part 1: the video gives 3 sampled frames (of "
+                       "its 40), more than the limit of 2 "
+                       "(--max_video_frames)"));
+  // A list of frames is counted before decoding (min(frames, 32)).
+  MediaBlob frames;
+  frames.kind = MediaBlob::Kind::kVideo;
+  frames.frames.assign(3, "frame");
+  EXPECT_THAT(CheckMediaBlobs({frames}, limits),
               StatusIs(StatusCode::kInvalidArgument, "--max_video_frames"));
+  frames.frames.resize(2);
+  EXPECT_OK(CheckMediaBlobs({frames}, limits));
 }
 
 // The limits apply where prompts are built: a model served with a pixel
