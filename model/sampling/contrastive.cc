@@ -56,4 +56,59 @@ std::vector<float> ContrastiveScores(absl::Span<const float> probs,
 
 int ContrastivePick(absl::Span<const float> scores) { return ArgMax(scores); }
 
+namespace {
+
+// The sums CosineSimilarity accumulates, in the same order.
+double SquaredNorm(const float* a, int n) {
+  double s = 0;
+  for (int i = 0; i < n; ++i) s += static_cast<double>(a[i]) * a[i];
+  return s;
+}
+
+}  // namespace
+
+ContrastiveHistory::ContrastiveHistory(int hidden_dim) : dim_(hidden_dim) {
+  CHECK_GT(dim_, 0);
+}
+
+void ContrastiveHistory::Append(absl::Span<const float> rows) {
+  CHECK_EQ(rows.size() % dim_, 0u);
+  const size_t n = rows.size() / dim_;
+  rows_.insert(rows_.end(), rows.begin(), rows.end());
+  for (size_t r = 0; r < n; ++r) {
+    sq_norms_.push_back(SquaredNorm(rows.data() + r * dim_, dim_));
+  }
+}
+
+void ContrastiveHistory::Clear() {
+  std::vector<float>().swap(rows_);
+  std::vector<double>().swap(sq_norms_);
+}
+
+std::vector<float> ContrastiveHistory::Scores(
+    absl::Span<const float> probs, absl::Span<const float> candidate_hidden,
+    float alpha) const {
+  CHECK_EQ(candidate_hidden.size(), probs.size() * dim_);
+  CHECK_GE(size(), 1);
+  std::vector<float> scores(probs.size());
+  for (size_t c = 0; c < probs.size(); ++c) {
+    const float* h = candidate_hidden.data() + c * dim_;
+    const double nh = SquaredNorm(h, dim_);
+    float max_sim = -1.0f;
+    for (int u = 0; u < size(); ++u) {
+      const float* prev = rows_.data() + static_cast<size_t>(u) * dim_;
+      double dot = 0;
+      for (int i = 0; i < dim_; ++i) dot += static_cast<double>(h[i]) * prev[i];
+      const float sim =
+          nh == 0 || sq_norms_[u] == 0
+              ? 0.0f
+              : static_cast<float>(dot /
+                                   (std::sqrt(nh) * std::sqrt(sq_norms_[u])));
+      max_sim = std::max(max_sim, sim);
+    }
+    scores[c] = (1.0f - alpha) * probs[c] - alpha * max_sim;
+  }
+  return scores;
+}
+
 }  // namespace gemma::model

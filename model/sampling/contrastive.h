@@ -10,7 +10,11 @@
 //     over the hidden states h_u of every earlier position (prompt included);
 //  4. keeps the argmax (ties: the more probable candidate, i.e. the lower
 //     candidate index), with its cache, logits and hidden state.
-// Thread-safety: pure functions.
+// ContrastiveHistory keeps one sequence's hidden states with their norms,
+// so a step costs one dot product per (candidate, position) pair; its
+// scores equal ContrastiveScores' bit for bit.
+// Thread-safety: pure functions; a ContrastiveHistory is a plain value (not
+// thread-safe), owned by one sequence.
 #ifndef GEMMA_MODEL_SAMPLING_CONTRASTIVE_H_
 #define GEMMA_MODEL_SAMPLING_CONTRASTIVE_H_
 
@@ -41,6 +45,31 @@ std::vector<float> ContrastiveScores(absl::Span<const float> probs,
 
 // Index (into the candidates) of the best score, ties to the lowest.
 int ContrastivePick(absl::Span<const float> scores);
+
+// The final-normed hidden states of a sequence's positions 0..size()-1.
+class ContrastiveHistory {
+ public:
+  explicit ContrastiveHistory(int hidden_dim);
+
+  int hidden_dim() const { return dim_; }
+  // Positions held.
+  int size() const { return static_cast<int>(sq_norms_.size()); }
+  // Appends rows.size() / hidden_dim() positions.
+  void Append(absl::Span<const float> rows);
+  // Frees the states.
+  void Clear();
+
+  // ContrastiveScores(probs, candidate_hidden, <the states held>, ...).
+  // Needs size() >= 1.
+  std::vector<float> Scores(absl::Span<const float> probs,
+                            absl::Span<const float> candidate_hidden,
+                            float alpha) const;
+
+ private:
+  int dim_;
+  std::vector<float> rows_;
+  std::vector<double> sq_norms_;  // Per position, as CosineSimilarity sums.
+};
 
 }  // namespace gemma::model
 
