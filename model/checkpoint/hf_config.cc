@@ -1,9 +1,11 @@
 // Hugging Face config.json <-> ModelConfig (spec §1.2, multimodal §2.1/§4.1).
+// The vision and audio sections are read by config_fields.h.
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "base/logging.h"
 #include "base/status_macros.h"
+#include "model/checkpoint/config_fields.h"
 #include "model/checkpoint/config_io.h"
 
 namespace gemma::model {
@@ -13,24 +15,8 @@ using json_util::Json;
 using json_util::Reader;
 
 absl::Status ParseLayerTypes(const Reader& r, TextConfig& t) {
-  if (r.Has("layer_types") && !r.IsNull("layer_types")) {
-    const Json& lt = r.json().at("layer_types");
-    if (!lt.is_array()) return r.TypeError("layer_types", "a list");
-    t.layer_types.clear();
-    for (const Json& e : lt) {
-      const std::string s = e.is_string() ? e.get<std::string>() : "";
-      if (s == "full_attention") {
-        t.layer_types.push_back(LayerType::kGlobal);
-      } else if (s == "sliding_attention") {
-        t.layer_types.push_back(LayerType::kSliding);
-      } else {
-        return absl::InvalidArgumentError(
-            absl::StrCat(r.source(), ": unknown layer type ", e.dump(),
-                         " (expected full_attention or sliding_attention)"));
-      }
-    }
-    return absl::OkStatus();
-  }
+  GEMMA_ASSIGN_OR_RETURN(const bool listed, ReadLayerTypes(r, t));
+  if (listed) return absl::OkStatus();
   int pattern = 6;
   for (const char* key :
        {"sliding_window_pattern", "_sliding_window_pattern"}) {
@@ -153,79 +139,6 @@ absl::StatusOr<TextConfig> ParseHfText(const Reader& r) {
   return t;
 }
 
-absl::StatusOr<VisionConfig> ParseHfVision(const Reader& r) {
-  VisionConfig v;
-  GEMMA_JSON_INT(r, "hidden_size", v.hidden_dim, 768);
-  GEMMA_JSON_INT(r, "intermediate_size", v.intermediate_dim, 3072);
-  GEMMA_JSON_INT(r, "num_hidden_layers", v.num_layers, 16);
-  GEMMA_JSON_INT(r, "num_attention_heads", v.num_heads, 12);
-  GEMMA_JSON_INT(r, "num_key_value_heads", v.num_kv_heads, v.num_heads);
-  GEMMA_JSON_INT(r, "head_dim", v.head_dim, 64);
-  GEMMA_JSON_FLOAT(r, "rms_norm_eps", v.rms_norm_eps, 1e-6f);
-  v.rope_base = 100.0f;
-  GEMMA_ASSIGN_OR_RETURN(const Json* rope, r.Object("rope_parameters"));
-  if (rope != nullptr) {
-    Reader rr(*rope, r.source() + " rope_parameters");
-    GEMMA_JSON_FLOAT(rr, "rope_theta", v.rope_base, 100.0f);
-  }
-  GEMMA_JSON_INT(r, "patch_size", v.patch_size, 16);
-  GEMMA_JSON_INT(r, "pooling_kernel_size", v.pooling_kernel, 3);
-  GEMMA_JSON_INT(r, "position_embedding_size", v.position_embedding_size,
-                 10240);
-  GEMMA_JSON_BOOL(r, "use_clipped_linears", v.use_clipped_linears, false);
-  GEMMA_JSON_BOOL(r, "standardize", v.standardize, false);
-  GEMMA_JSON_INT(r, "default_output_length", v.default_soft_tokens, 280);
-  if (v.hidden_dim <= 0 || v.num_layers <= 0 || v.num_heads <= 0 ||
-      v.head_dim <= 0 || v.patch_size <= 0 || v.pooling_kernel <= 0 ||
-      v.position_embedding_size <= 0 || v.intermediate_dim <= 0 ||
-      v.num_kv_heads <= 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(r.source(), ": vision sizes must be positive"));
-  }
-  return v;
-}
-
-absl::StatusOr<AudioConfig> ParseHfAudio(const Reader& r) {
-  AudioConfig a;
-  GEMMA_JSON_INT(r, "hidden_size", a.hidden_dim, 1024);
-  GEMMA_JSON_INT(r, "num_hidden_layers", a.num_layers, 12);
-  GEMMA_JSON_INT(r, "num_attention_heads", a.num_heads, 8);
-  if (r.Has("subsampling_conv_channels") &&
-      !r.IsNull("subsampling_conv_channels")) {
-    const Json& ch = r.json().at("subsampling_conv_channels");
-    if (!ch.is_array() || ch.empty()) {
-      return r.TypeError("subsampling_conv_channels", "a list of ints");
-    }
-    a.sscp_channels.clear();
-    for (const Json& c : ch) {
-      if (!c.is_number_integer() || c.get<int>() <= 0) {
-        return r.TypeError("subsampling_conv_channels", "positive ints");
-      }
-      a.sscp_channels.push_back(c.get<int>());
-    }
-  }
-  GEMMA_JSON_INT(r, "conv_kernel_size", a.conv_kernel_size, 5);
-  GEMMA_JSON_FLOAT(r, "residual_weight", a.residual_weight, 0.5f);
-  GEMMA_JSON_INT(r, "attention_chunk_size", a.chunk_size, 12);
-  GEMMA_JSON_INT(r, "attention_context_left", a.context_left, 13);
-  GEMMA_JSON_INT(r, "attention_context_right", a.context_right, 0);
-  GEMMA_JSON_FLOAT(r, "attention_logit_cap", a.logit_cap, 50.0f);
-  GEMMA_JSON_FLOAT(r, "attention_invalid_logits_value", a.invalid_logit_value,
-                   -1e9f);
-  GEMMA_JSON_BOOL(r, "use_clipped_linears", a.use_clipped_linears, true);
-  GEMMA_JSON_FLOAT(r, "rms_norm_eps", a.rms_norm_eps, 1e-6f);
-  GEMMA_JSON_FLOAT(r, "gradient_clipping", a.gradient_clipping, 1e10f);
-  GEMMA_JSON_INT(r, "output_proj_dims", a.output_proj_dims, 1536);
-  GEMMA_JSON_INT(r, "input_feat_size", a.input_feat_size, 128);
-  if (a.hidden_dim <= 0 || a.num_layers <= 0 || a.num_heads <= 0 ||
-      a.hidden_dim % a.num_heads != 0 || a.output_proj_dims <= 0 ||
-      a.conv_kernel_size <= 0 || a.input_feat_size <= 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        r.source(), ": audio sizes must be positive, heads dividing hidden"));
-  }
-  return a;
-}
-
 }  // namespace
 
 absl::StatusOr<ModelConfig> ParseHfConfig(const Json& config,
@@ -257,14 +170,17 @@ absl::StatusOr<ModelConfig> ParseHfConfig(const Json& config,
   if (vision_json != nullptr) {
     GEMMA_ASSIGN_OR_RETURN(
         mc.vision,
-        ParseHfVision(Reader(*vision_json, source + " vision_config")));
+        ParseVisionConfig(Reader(*vision_json, source + " vision_config"),
+                          CheckpointLayout::kHuggingFace));
     GEMMA_ASSIGN_OR_RETURN(auto soft, top.Int("vision_soft_tokens_per_image"));
     if (soft) mc.vision->default_soft_tokens = *soft;
   }
   GEMMA_ASSIGN_OR_RETURN(const Json* audio_json, top.Object("audio_config"));
   if (audio_json != nullptr) {
     GEMMA_ASSIGN_OR_RETURN(
-        mc.audio, ParseHfAudio(Reader(*audio_json, source + " audio_config")));
+        mc.audio,
+        ParseAudioConfig(Reader(*audio_json, source + " audio_config"),
+                         CheckpointLayout::kHuggingFace));
   }
   GEMMA_RETURN_IF_ERROR(CheckConfig(mc, source));
   mc.family = DetectFamily(mc.text);
