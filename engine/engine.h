@@ -56,6 +56,16 @@ struct EngineStats {
   int64_t media_cache_hits_total = 0;
   int64_t media_encoder_calls_total = 0;
   double media_encoder_seconds_total = 0;
+  // The same media counters split by modality (a video counts one item per
+  // sampled frame).
+  struct MediaCounters {
+    int64_t items_total = 0;
+    int64_t soft_tokens_total = 0;
+    int64_t cache_hits_total = 0;
+    int64_t encoder_calls_total = 0;
+    double encoder_seconds_total = 0;
+  };
+  MediaCounters media_image, media_audio, media_video;
 };
 
 class Engine {

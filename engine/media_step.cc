@@ -87,18 +87,19 @@ absl::Status MediaStepper::Prepare(
       if (m0 >= c1) break;  // Items are in position order.
       std::shared_ptr<const SoftTokens> rows = encoder_->Lookup(m);
       const bool first_chunk = m0 >= c0;
+      Counters& counters = counters_[ModalityOf(m)];
       if (rows != nullptr) {
-        if (first_chunk) ++cache_hits_;
+        if (first_chunk) ++counters.cache_hits;
       } else if (tower_calls_left > 0) {
         --tower_calls_left;
         const absl::Time t0 = absl::Now();
         absl::StatusOr<MediaEncoder::Result> r = encoder_->Encode(m);
-        encode_seconds_ += absl::ToDoubleSeconds(absl::Now() - t0);
+        counters.encode_seconds += absl::ToDoubleSeconds(absl::Now() - t0);
         if (!r.ok()) return r.status();
         if (r->cache_hit) {
-          if (first_chunk) ++cache_hits_;
+          if (first_chunk) ++counters.cache_hits;
         } else {
-          ++encodes_;
+          ++counters.encodes;
         }
         rows = r->rows;
       } else {
@@ -135,21 +136,50 @@ absl::Status MediaStepper::Prepare(
   return absl::OkStatus();
 }
 
+int MediaStepper::ModalityOf(const MediaInput& media) {
+  switch (media.kind) {
+    case MediaInput::Kind::kImage:
+      return 0;
+    case MediaInput::Kind::kAudio:
+      return 1;
+    case MediaInput::Kind::kVideoFrame:
+      return 2;
+  }
+  return 0;
+}
+
 void MediaStepper::CountRequest(const std::vector<PromptInput>& prompts) {
   for (const PromptInput& p : prompts) {
     for (const MediaInput& m : p.media) {
-      items_total_.fetch_add(1);
-      soft_tokens_total_.fetch_add(m.num_soft_tokens);
+      Counters& counters = counters_[ModalityOf(m)];
+      counters.items.fetch_add(1);
+      counters.soft_tokens.fetch_add(m.num_soft_tokens);
     }
   }
 }
 
 void MediaStepper::AddTo(EngineStats* stats) const {
-  stats->media_items_total = items_total_.load();
-  stats->media_soft_tokens_total = soft_tokens_total_.load();
-  stats->media_cache_hits_total = cache_hits_;
-  stats->media_encoder_calls_total = encodes_;
-  stats->media_encoder_seconds_total = encode_seconds_;
+  EngineStats::MediaCounters* out[kModalities] = {
+      &stats->media_image, &stats->media_audio, &stats->media_video};
+  stats->media_items_total = 0;
+  stats->media_soft_tokens_total = 0;
+  stats->media_cache_hits_total = 0;
+  stats->media_encoder_calls_total = 0;
+  stats->media_encoder_seconds_total = 0;
+  for (int i = 0; i < kModalities; ++i) {
+    const Counters& c = counters_[i];
+    EngineStats::MediaCounters& o = *out[i];
+    o.items_total = c.items.load();
+    o.soft_tokens_total = c.soft_tokens.load();
+    o.cache_hits_total = c.cache_hits;
+    o.encoder_calls_total = c.encodes;
+    o.encoder_seconds_total = c.encode_seconds;
+    stats->media_items_total += o.items_total;
+    stats->media_soft_tokens_total += o.soft_tokens_total;
+    stats->media_cache_hits_total += o.cache_hits_total;
+    stats->media_encoder_calls_total += o.encoder_calls_total;
+    stats->media_encoder_seconds_total += o.encoder_seconds_total;
+  }
 }
 
 }  // namespace gemma::engine

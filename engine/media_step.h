@@ -72,12 +72,20 @@ class MediaStepper {
   void AddTo(EngineStats* stats) const;
 
  private:
+  // Per modality (image, audio, video frame): counted on accept (any
+  // thread) and in Prepare (engine thread).
+  struct Counters {
+    std::atomic<int64_t> items{0};
+    std::atomic<int64_t> soft_tokens{0};
+    int64_t cache_hits = 0;
+    int64_t encodes = 0;
+    double encode_seconds = 0;
+  };
+  static constexpr int kModalities = 3;
+  static int ModalityOf(const MediaInput& media);
+
   std::shared_ptr<const MediaEncoder> encoder_;
-  std::atomic<int64_t> items_total_{0};
-  std::atomic<int64_t> soft_tokens_total_{0};
-  int64_t cache_hits_ = 0;
-  int64_t encodes_ = 0;
-  double encode_seconds_ = 0;
+  Counters counters_[kModalities];
 };
 
 }  // namespace gemma::engine

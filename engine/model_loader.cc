@@ -112,7 +112,9 @@ absl::StatusOr<LoadedModel> LoadModel(const ModelSpec& spec) {
   info.dtype = std::string(model::DTypeName(config.weights_dtype));
   info.image = config.vision.has_value();
   info.audio = config.audio.has_value();
-  info.video = config.vision.has_value();
+  // Video goes through the vision tower; --max-video-frames 0 turns it off.
+  info.video =
+      config.vision.has_value() && spec.media_limits.max_video_frames > 0;
   info.random_weights = spec.dir.empty();
 
   // Packed weights replace the checkpoint's copies (the embedding tables
