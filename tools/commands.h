@@ -14,6 +14,7 @@ absl::Status RunDetokenize(int argc, char** argv);
 absl::Status RunRender(int argc, char** argv);
 absl::Status RunMakePreset(int argc, char** argv);
 absl::Status RunGenerate(int argc, char** argv);
+absl::Status RunScore(int argc, char** argv);
 
 }  // namespace gemma::tools
 

@@ -4,6 +4,8 @@
 //   gemma4 render      --model DIR --chat FILE.json [--thinking] ...
 //   gemma4 make-preset --config tiny|e2b|e4b|moe|dense --out DIR ...
 //   gemma4 generate    --model DIR (--prompt T | --chat F | --token-ids I)
+//   gemma4 score       --model DIR (--prompt T | ... ) --output LOGITS.npy
+//   gemma4 client      health|models|generate|stream ...
 // `gemma4 <command> --help` lists a command's flags.
 #include <cstdio>
 #include <cstring>
@@ -31,6 +33,8 @@ constexpr Command kCommands[] = {
      gemma::tools::RunMakePreset},
     {"generate", "generate text through the serving engine",
      gemma::tools::RunGenerate},
+    {"score", "write the logits of every prompt position as .npy",
+     gemma::tools::RunScore},
     {"client", "call a gemma4-server: health, models, generate, stream",
      gemma::tools::RunClient},
 };

@@ -78,51 +78,47 @@ absl::StatusOr<std::unique_ptr<engine::Frontend>> MakeFrontend(
 }
 
 absl::StatusOr<std::vector<engine::MediaBlob>> LoadMediaInPromptOrder(
-    absl::string_view text, const std::vector<std::string>& image_paths,
-    const std::vector<std::string>& audio_paths) {
-  auto load =
-      [](const std::string& path,
-         engine::MediaBlob::Kind kind) -> absl::StatusOr<engine::MediaBlob> {
-    engine::MediaBlob blob;
-    blob.kind = kind;
-    GEMMA_ASSIGN_OR_RETURN(blob.bytes, ReadFileToString(path));
-    return blob;
+    absl::string_view text, const MediaFiles& files) {
+  struct KindFiles {
+    absl::string_view marker;
+    engine::MediaBlob::Kind kind;
+    const std::vector<std::string>* paths;
+    size_t next = 0;
+  };
+  KindFiles kinds[] = {
+      {"<|image|>", engine::MediaBlob::Kind::kImage, &files.images},
+      {"<|audio|>", engine::MediaBlob::Kind::kAudio, &files.audio},
+      {"<|video|>", engine::MediaBlob::Kind::kVideo, &files.videos},
   };
   std::vector<engine::MediaBlob> media;
-  size_t next_image = 0, next_audio = 0, pos = 0;
-  const absl::string_view image_marker = "<|image|>";
-  const absl::string_view audio_marker = "<|audio|>";
+  auto load_next = [&media](KindFiles& k) -> absl::Status {
+    engine::MediaBlob blob;
+    blob.kind = k.kind;
+    GEMMA_ASSIGN_OR_RETURN(blob.bytes, ReadFileToString((*k.paths)[k.next]));
+    ++k.next;
+    media.push_back(std::move(blob));
+    return absl::OkStatus();
+  };
+  size_t pos = 0;
   while (true) {
-    const size_t image = text.find(image_marker, pos);
-    const size_t audio = text.find(audio_marker, pos);
-    if (image == absl::string_view::npos && audio == absl::string_view::npos) {
-      break;
-    }
-    if (image < audio) {
-      pos = image + image_marker.size();
-      if (next_image < image_paths.size()) {
-        GEMMA_ASSIGN_OR_RETURN(
-            media.emplace_back(),
-            load(image_paths[next_image++], engine::MediaBlob::Kind::kImage));
-      }
-    } else {
-      pos = audio + audio_marker.size();
-      if (next_audio < audio_paths.size()) {
-        GEMMA_ASSIGN_OR_RETURN(
-            media.emplace_back(),
-            load(audio_paths[next_audio++], engine::MediaBlob::Kind::kAudio));
+    // The kind whose placeholder comes first from `pos` on.
+    KindFiles* first = nullptr;
+    size_t first_at = absl::string_view::npos;
+    for (KindFiles& k : kinds) {
+      const size_t at = text.find(k.marker, pos);
+      if (at < first_at) {
+        first_at = at;
+        first = &k;
       }
     }
+    if (first == nullptr) break;
+    pos = first_at + first->marker.size();
+    if (first->next < first->paths->size()) {
+      GEMMA_RETURN_IF_ERROR(load_next(*first));
+    }
   }
-  for (; next_image < image_paths.size(); ++next_image) {
-    GEMMA_ASSIGN_OR_RETURN(
-        media.emplace_back(),
-        load(image_paths[next_image], engine::MediaBlob::Kind::kImage));
-  }
-  for (; next_audio < audio_paths.size(); ++next_audio) {
-    GEMMA_ASSIGN_OR_RETURN(
-        media.emplace_back(),
-        load(audio_paths[next_audio], engine::MediaBlob::Kind::kAudio));
+  for (KindFiles& k : kinds) {
+    while (k.next < k.paths->size()) GEMMA_RETURN_IF_ERROR(load_next(k));
   }
   return media;
 }

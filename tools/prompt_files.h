@@ -1,6 +1,6 @@
 // Reading the CLI's prompt inputs: chat JSON files (+ a tools file and the
-// thinking switch) and the model's front end with an optional forced
-// chat-template variant.
+// thinking switch), media files in placeholder order, and the model's front
+// end with an optional forced chat-template variant.
 // Thread-safety: pure functions.
 #ifndef GEMMA_TOOLS_PROMPT_FILES_H_
 #define GEMMA_TOOLS_PROMPT_FILES_H_
@@ -30,12 +30,22 @@ absl::StatusOr<std::unique_ptr<engine::Frontend>> MakeFrontend(
     const std::string& model_dir, const tokenizer::Tokenizer& tokenizer,
     const std::string& variant);
 
-// Reads the --image and --audio files and orders them as the <|image|> and
-// <|audio|> placeholders of `text` take them (each kind in its given order).
-// Files beyond the placeholders are appended, for the front end to report.
+// The media files of a prompt, per kind, each in its given order.
+struct MediaFiles {
+  std::vector<std::string> images;  // --image
+  std::vector<std::string> audio;   // --audio
+  std::vector<std::string> videos;  // --video
+  bool empty() const {
+    return images.empty() && audio.empty() && videos.empty();
+  }
+};
+
+// Reads the files and orders them as the <|image|>, <|audio|> and
+// <|video|> placeholders of `text` take them (each kind in its given order;
+// a video is passed as its encoded bytes). Files beyond the placeholders
+// are appended, for the front end to report the mismatch.
 absl::StatusOr<std::vector<engine::MediaBlob>> LoadMediaInPromptOrder(
-    absl::string_view text, const std::vector<std::string>& image_paths,
-    const std::vector<std::string>& audio_paths);
+    absl::string_view text, const MediaFiles& files);
 
 }  // namespace gemma::tools
 
