@@ -21,20 +21,6 @@ void AddNormed(float* x, float* v, int rows, int H, const float* w, float eps) {
   for (size_t i = 0; i < static_cast<size_t>(rows) * H; ++i) x[i] += v[i];
 }
 
-// Copies positions [lo, hi) of a slot's K (or V) rows into `dst`.
-template <typename RowFn>
-void Gather(RowFn row, absl::Span<const int> blocks, int bs, int lo, int hi,
-            int width, float* dst) {
-  int p = lo;
-  while (p < hi) {
-    const int in_block = p % bs;
-    const int n = std::min(hi - p, bs - in_block);
-    std::memcpy(dst + size_t(p - lo) * width, row(blocks[p / bs], in_block),
-                sizeof(float) * n * width);
-    p += n;
-  }
-}
-
 }  // namespace
 
 absl::Status Gemma4Model::Mlp(ForwardState* st, const ops::PackedWeight& gate,
@@ -61,7 +47,13 @@ absl::Status Gemma4Model::Attend(int index, ForwardState* st, KvCache* kv,
   const bool global = s.type == LayerType::kGlobal;
   const ops::RopeTable& rope = global ? st->rope_global : st->rope_local;
   const int slot = kv->slot_of_layer(index);
+  const bool windowed = kv->slot_kind(slot) == KvKind::kWindowed;
   const int bs = kv->block_size();
+  // The entry's table of this slot's kind.
+  auto table = [windowed](const ForwardEntry& en) {
+    return windowed && !en.sliding_blocks.empty() ? en.sliding_blocks
+                                                  : en.blocks;
+  };
   const int qkv_w = y.qkv->out_dim();
   float* qkv = ForwardState::Grow(&st->qkv, static_cast<size_t>(rows) * qkv_w);
   float* q = ForwardState::Grow(&st->q, static_cast<size_t>(rows) * y.q_width);
@@ -80,7 +72,7 @@ absl::Status Gemma4Model::Attend(int index, ForwardState* st, KvCache* kv,
       rope.Apply(qr, r, nq);
       if (!y.owns_kv) continue;
       const int pos = en.start_pos + static_cast<int>(t);
-      const int block = en.blocks[pos / bs], in_block = pos % bs;
+      const int block = table(en)[pos / bs], in_block = pos % bs;
       const float* k_raw = row + y.q_width;
       const float* v_raw = s.k_eq_v ? k_raw : k_raw + y.kv_width;
       ops::RmsNorm(v_raw, nkv, d, nullptr, eps, kv->V(slot, block, in_block));
@@ -90,7 +82,7 @@ absl::Status Gemma4Model::Attend(int index, ForwardState* st, KvCache* kv,
     }
   }
 
-  // Attention per entry over its own blocks.
+  // Attention per entry, reading its K/V in place from its own blocks.
   const ops::AttentionShape shape{nq, nkv, d};
   const int window = (!global && c.use_sliding_window) ? c.sliding_window : 0;
   r = 0;
@@ -106,29 +98,12 @@ absl::Status Gemma4Model::Attend(int index, ForwardState* st, KvCache* kv,
         if (b1 > start && b0 < end) lo = std::min(lo, b0);
       }
     }
-    const int S = end - lo;
-    const int entry = static_cast<int>(&en - batch.data());
-    ForwardState::Gathered& g = st->gathered[global ? 1 : 0];
-    if (!(g.step == st->step && g.entry == entry && g.slot == slot &&
-          g.lo == lo && g.hi == end)) {
-      const size_t n = static_cast<size_t>(S) * y.kv_width;
-      ForwardState::Grow(&g.k, n);
-      ForwardState::Grow(&g.v, n);
-      Gather([&](int b, int i) { return kv->K(slot, b, i); }, en.blocks, bs, lo,
-             end, y.kv_width, g.k.data());
-      Gather([&](int b, int i) { return kv->V(slot, b, i); }, en.blocks, bs, lo,
-             end, y.kv_width, g.v.data());
-      g.step = st->step;
-      g.entry = entry;
-      g.slot = slot;
-      g.lo = lo;
-      g.hi = end;
-    }
-    const float* kg = g.k.data();
-    const float* vg = g.v.data();
-    ops::Attention(q + static_cast<size_t>(r) * y.q_width, T, start, kg, vg, S,
-                   lo, shape, mask, c.attention_logit_soft_cap,
-                   o + static_cast<size_t>(r) * y.q_width, &st->attn_scratch);
+    const ops::PagedKv paged{kv->KBase(slot), kv->VBase(slot), bs, y.kv_width,
+                             table(en)};
+    ops::PagedAttention(q + static_cast<size_t>(r) * y.q_width, T, start, paged,
+                        lo, end, shape, mask, c.attention_logit_soft_cap,
+                        o + static_cast<size_t>(r) * y.q_width,
+                        &st->attn_scratch);
     r += T;
   }
   return absl::OkStatus();

@@ -3,6 +3,7 @@
 // decoder_layer.cc.
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -64,9 +65,31 @@ absl::Status Gemma4Model::Validate(const KvCache& kv,
       return bad("block table holds ", en.blocks.size() * bs,
                  " positions, needs ", end);
     }
+    // Full-context blocks: every entry is read. When the table also serves
+    // the windowed slots, its ids must exist in that pool too.
+    const int full_pool = en.sliding_blocks.empty() && kv.has_windowed()
+                              ? std::min(kv.num_blocks(KvKind::kFull),
+                                         kv.num_blocks(KvKind::kWindowed))
+                              : kv.num_blocks(KvKind::kFull);
     for (int b : en.blocks) {
-      if (b < 0 || b >= kv.num_blocks()) {
-        return bad("block id ", b, " outside the pool of ", kv.num_blocks());
+      if (b < 0 || b >= full_pool) {
+        return bad("block id ", b, " outside the pool of ", full_pool);
+      }
+    }
+    if (!en.sliding_blocks.empty()) {
+      if (static_cast<int64_t>(en.sliding_blocks.size()) * bs < end) {
+        return bad("sliding-window block table holds ",
+                   en.sliding_blocks.size() * bs, " positions, needs ", end);
+      }
+      // Blocks wholly before the first query's window may be released.
+      const int first = std::max(0, en.start_pos - kv.window() + 1) / bs;
+      const int pool = kv.num_blocks(KvKind::kWindowed);
+      for (size_t i = 0; i < en.sliding_blocks.size(); ++i) {
+        const int b = en.sliding_blocks[i];
+        if (b >= pool || (b < 0 && static_cast<int>(i) >= first)) {
+          return bad("sliding-window block id ", b, " at index ", i,
+                     " outside the pool of ", pool);
+        }
       }
     }
     for (int t = 0; t < T; ++t) {
@@ -176,7 +199,7 @@ absl::Status Gemma4Model::Forward(ForwardState* st, KvCache* kv,
                                   ForwardOutput* out, bool want_hidden) const {
   GEMMA_RETURN_IF_ERROR(Validate(*kv, batch));
   if (num_threads_ > 0) omp_set_num_threads(num_threads_);
-  ++st->step;  // Invalidates the K/V copies of the previous step.
+  ++st->step;
   const TextConfig& c = config_.text;
   const int H = c.hidden_dim, V = c.vocab_size;
   int rows = 0, out_rows = 0;

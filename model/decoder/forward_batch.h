@@ -48,6 +48,12 @@ struct ForwardEntry {
   // entry (contrastive search keeps a prompt's states), not only of the
   // rows that get logits.
   bool all_hidden = false;
+  // Block table of the cache's windowed (sliding-window) slots, in the
+  // windowed pool's ids; empty: `blocks` serves both kinds (a KvCache with
+  // pools of equal size). It covers start_pos + tokens.size() positions,
+  // but only the blocks of positions from start_pos - window + 1 on are
+  // read or written: earlier entries may be negative (already released).
+  absl::Span<const int> sliding_blocks = {};
 };
 
 struct ForwardOutput {

@@ -33,16 +33,7 @@ class ForwardState {
   std::vector<int> positions, ple_ids;
   std::vector<float> x, h, tmp, qkv, q, attn, gate, up;
   std::vector<float> ple_u, ple_g;
-  // Contiguous copies of one entry's K/V run, one pair per layer type, and
-  // what they hold: KV-shared layers read their source's K/V unchanged, so
-  // a copy made earlier in the same step is reused.
-  struct Gathered {
-    std::vector<float> k, v;
-    int64_t step = -1;
-    int entry = -1, slot = -1, lo = 0, hi = 0;
-  };
-  Gathered gathered[2];  // [0] sliding layers, [1] global layers.
-  int64_t step = 0;      // Forward calls so far.
+  int64_t step = 0;  // Forward calls so far.
   std::vector<float> attn_scratch;
   std::vector<float> moe_logits, moe_weights, moe_z, moe_m, moe_rows, moe_gate,
       moe_up, moe_out;

@@ -1,15 +1,20 @@
 // Scaled-free dot-product attention of Gemma 4 (spec §2.5, §3) for one
-// sequence chunk over a contiguous run of cached keys: grouped-query heads,
-// causal, optional sliding window, optional bidirectional blocks (vision
-// soft tokens), optional soft cap on scores, no 1/√d factor, and an all-zero
-// output for a query row with no allowed key.
+// sequence chunk: grouped-query heads, causal, optional sliding window,
+// optional bidirectional blocks (vision soft tokens), optional soft cap on
+// scores, no 1/√d factor, and an all-zero output for a query row with no
+// allowed key.
 //
-// Queries are T consecutive positions q_pos0..q_pos0+T-1; keys/values are S
-// consecutive positions k_pos0..k_pos0+S-1 (the caller gathers them from the
-// paged cache). Key j is allowed for query i iff
+// Queries are T consecutive positions q_pos0..q_pos0+T-1. Keys/values are
+// read either from a contiguous run of S positions k_pos0..k_pos0+S-1
+// (Attention) or in place from the paged KV cache's blocks (PagedAttention:
+// no per-step copy of the context). Key j is allowed for query i iff
 //   (j <= i and (window == 0 or i - j < window))  or  i, j in one block.
-// Score products run on oneDNN's sgemm.
-// Thread-safety: pure function of its arguments; `scratch` is the caller's.
+// Both run the same two-pass computation per query tile: Q·Kᵀ into a score
+// row (one sgemm per run of physically adjacent key rows), soft cap and
+// softmax over the allowed keys, then P·V accumulated run by run. Products
+// run on oneDNN's sgemm.
+// Thread-safety: pure functions of their arguments; `scratch` is the
+// caller's.
 #ifndef GEMMA_MODEL_OPS_ATTENTION_H_
 #define GEMMA_MODEL_OPS_ATTENTION_H_
 
@@ -33,11 +38,31 @@ struct AttentionMask {
   absl::Span<const std::pair<int, int>> blocks;
 };
 
+// One cached layer's K and V rows spread over fixed-size blocks: position p
+// lives in block blocks[p / block_size], row p % block_size, at
+// k + (block * block_size + row) * row_width (same for v).
+struct PagedKv {
+  const float* k = nullptr;
+  const float* v = nullptr;
+  int block_size = 0;
+  int row_width = 0;  // num_kv_heads * head_dim.
+  // Block ids in position order; entries of positions that are not read
+  // may be negative (blocks already returned to the pool).
+  absl::Span<const int> blocks;
+};
+
 // q: [T, Nq, d]; k, v: [S, Nkv, d]; out: [T, Nq, d].
 void Attention(const float* q, int T, int q_pos0, const float* k,
                const float* v, int S, int k_pos0, const AttentionShape& shape,
                const AttentionMask& mask, std::optional<float> score_cap,
                float* out, std::vector<float>* scratch);
+
+// q: [T, Nq, d]; out: [T, Nq, d]. The keys available are positions
+// [k_begin, k_end) of `kv`, whose blocks must all be held.
+void PagedAttention(const float* q, int T, int q_pos0, const PagedKv& kv,
+                    int k_begin, int k_end, const AttentionShape& shape,
+                    const AttentionMask& mask, std::optional<float> score_cap,
+                    float* out, std::vector<float>* scratch);
 
 // The allowed key interval [lo, hi] (absolute, inclusive; lo > hi if none)
 // for a query at position `pos`, before clipping to the available keys.
