@@ -113,23 +113,16 @@ absl::StatusOr<std::unique_ptr<Gemma4Model>> Gemma4Model::Create(
         absl::StrCat(weights.SourceOf(Name("embed_tokens.weight")),
                      ": the token embedding must be float32 or bfloat16"));
   }
-  const bool bf16_ok = ops::Bf16MatmulSupported(m->engine_);
   switch (options.compute) {
     case ModelOptions::Compute::kF32:
       m->format_ = ops::WeightFormat::kF32;
       break;
     case ModelOptions::Compute::kBF16:
-      if (!bf16_ok) {
-        return absl::FailedPreconditionError(
-            "bf16 compute requested, but this CPU's oneDNN has no bf16 "
-            "matmul (needs AVX-512 bf16 or AMX); use float32 compute");
-      }
       m->format_ = ops::WeightFormat::kBF16;
       break;
     case ModelOptions::Compute::kAuto:
-      m->format_ = (m->embed_.dtype == DType::kBF16 && bf16_ok)
-                       ? ops::WeightFormat::kBF16
-                       : ops::WeightFormat::kF32;
+      m->format_ = m->embed_.dtype == DType::kBF16 ? ops::WeightFormat::kBF16
+                                                   : ops::WeightFormat::kF32;
       break;
   }
   WeightLoader loader(m->engine_, weights, m->format_,

@@ -37,10 +37,10 @@ class WeightLoader;  // gemma4_model.cc
 
 struct ModelOptions {
   enum class Compute {
-    kAuto,  // bf16 when the weights are bf16 and the CPU has bf16 matmul.
+    kAuto,  // bf16 when the weights are bf16, else f32.
     kF32,   // f32 weights (bf16 upcast exactly) and f32 activations.
-    kBF16,  // bf16 weights and activations, f32 accumulation; error if the
-            // CPU has no bf16 matmul.
+    kBF16,  // bf16 weights and activations, f32 accumulation (every CPU:
+            // see model/ops/linear.h for the kernels).
   };
   Compute compute = Compute::kAuto;
   // Drop each packed tensor from the WeightStore once packed, so its memory

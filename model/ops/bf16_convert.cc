@@ -16,7 +16,23 @@ void RoundRange(const float* x, uint16_t* y, size_t n) {
   }
 }
 
+void RoundRangeAsFloat(const float* x, float* y, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    uint32_t u;
+    std::memcpy(&u, &x[i], sizeof(u));
+    const uint32_t rounded = (u + 0x7fffu + ((u >> 16) & 1u)) & 0xffff0000u;
+    const uint32_t quiet_nan = (u | 0x400000u) & 0xffff0000u;
+    const bool nan = (u & 0x7fffffffu) > 0x7f800000u;
+    const uint32_t r = nan ? quiet_nan : rounded;
+    std::memcpy(&y[i], &r, sizeof(r));
+  }
+}
+
 }  // namespace
+
+void RoundToBf16AsFloat(const float* x, float* y, size_t n) {
+  RoundRangeAsFloat(x, y, n);
+}
 
 void RoundToBf16(const float* x, uint16_t* y, size_t n) {
   constexpr size_t kParallelMin = size_t{1} << 16;

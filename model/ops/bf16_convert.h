@@ -13,6 +13,9 @@ namespace gemma::model::ops {
 
 void RoundToBf16(const float* x, uint16_t* y, size_t n);
 
+// The same rounding, with the result widened back to float32 (exact).
+void RoundToBf16AsFloat(const float* x, float* y, size_t n);
+
 }  // namespace gemma::model::ops
 
 #endif  // GEMMA_MODEL_OPS_BF16_CONVERT_H_

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <tuple>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -16,15 +17,23 @@ namespace {
 using dt = dnnl::memory::data_type;
 using tag = dnnl::memory::format_tag;
 
-constexpr int kExactRows = 32;  // Row counts below this get their own prim.
-constexpr int kMaxChunk = 512;  // Larger inputs run in chunks of this.
-constexpr int kPackRows = 32;   // Row count the packed layout is chosen at.
+constexpr int kExactRows = 32;   // Row counts below this get their own prim.
+constexpr int kMaxChunk = 512;   // Larger inputs run in chunks of this.
+constexpr int kPackRows = 32;    // Row count the packed layout is chosen at.
+constexpr int kBlockCols = 256;  // Weight rows per float32-converted block.
+
+// Rows of the next chunk of a `left`-row input: exact below kExactRows,
+// then multiples of kExactRows up to kMaxChunk.
+int ChunkRows(int left) {
+  if (left < kExactRows) return left;
+  return left >= kMaxChunk ? kMaxChunk : left / kExactRows * kExactRows;
+}
 
 dt ToDnnl(DType t) { return t == DType::kBF16 ? dt::bf16 : dt::f32; }
 
 }  // namespace
 
-bool Bf16MatmulSupported(const dnnl::engine& engine) {
+bool OnednnHasBf16Matmul(const dnnl::engine& engine) {
   try {
     dnnl::memory::desc src({8, 64}, dt::bf16, tag::ab);
     dnnl::memory::desc wei({64, 64}, dt::bf16, tag::any);
@@ -91,17 +100,15 @@ absl::StatusOr<std::unique_ptr<PackedWeight>> PackedWeight::Create(
     in = p.shape[1];
     out += p.shape[0];
   }
-  if (format == WeightFormat::kBF16 && !Bf16MatmulSupported(engine)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        name,
-        ": this CPU's oneDNN has no bf16 matmul (needs AVX-512 bf16 or "
-        "AMX); use float32 compute"));
-  }
   std::unique_ptr<PackedWeight> w(
       new PackedWeight(static_cast<int>(in), static_cast<int>(out), format,
                        epilogue, std::move(name)));
-  const dt act = format == WeightFormat::kBF16 ? dt::bf16 : dt::f32;
+  if (format == WeightFormat::kBF16) {
+    w->PackBf16(engine, parts);
+    return w;
+  }
   try {
+    const dt act = dt::f32;
     dnnl::memory::desc src_md({kPackRows, in}, act, tag::ab);
     dnnl::memory::desc wei_md({in, out}, act, tag::any);
     dnnl::memory::desc dst_md({kPackRows, out}, dt::f32, tag::ab);
@@ -134,8 +141,36 @@ absl::StatusOr<std::unique_ptr<PackedWeight>> PackedWeight::Create(
   return w;
 }
 
+void PackedWeight::PackBf16(const dnnl::engine& engine,
+                            const std::vector<TensorView>& parts) {
+  plain_.resize(static_cast<size_t>(in_) * out_);
+  size_t off = 0;
+  for (const TensorView& p : parts) {
+    const size_t n = static_cast<size_t>(p.shape[0]) * p.shape[1];
+    if (p.dtype == DType::kBF16) {
+      std::memcpy(plain_.data() + off, p.data, n * sizeof(uint16_t));
+    } else {
+      RoundToBf16(static_cast<const float*>(p.data), plain_.data() + off, n);
+    }
+    off += n;
+  }
+  if (!OnednnHasBf16Matmul(engine)) return;
+  try {
+    // [out, in] row-major is the {in, out} matrix with tag ba.
+    dnnl::memory::desc wei_md({in_, out_}, dt::bf16, tag::ba);
+    dnnl::memory::desc src_md({kPackRows, in_}, dt::bf16, tag::ab);
+    dnnl::memory::desc dst_md({kPackRows, out_}, dt::f32, tag::ab);
+    dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(src_md, wei_md, dst_md),
+                                    MakeAttr(kPackRows), engine);
+    packed_ = dnnl::memory(wei_md, engine, plain_.data());
+    onednn_bf16_ = true;
+  } catch (const dnnl::error&) {
+    onednn_bf16_ = false;  // Many-row calls take the converted-block path.
+  }
+}
+
 MatmulRunner::MatmulRunner(const dnnl::engine& engine)
-    : engine_(engine), stream_(engine_) {}
+    : engine_(engine), stream_(engine_), gemv_isa_(DetectGemvIsa()) {}
 
 absl::StatusOr<MatmulRunner::Prim*> MatmulRunner::GetPrim(const PackedWeight& w,
                                                           int m) {
@@ -283,8 +318,15 @@ absl::Status MatmulRunner::RunImpl(const PackedWeight& w, const float* x, int m,
   }
   const uint16_t* converted = nullptr;
   if (w.format() == WeightFormat::kBF16) {
-    // Activations are rounded to bf16 once for the whole input.
     const size_t n = static_cast<size_t>(m) * w.in_dim();
+    const int gemv_rows =
+        gemv_max_rows_ >= 0 ? gemv_max_rows_ : (w.onednn_bf16() ? 4 : 16);
+    if (m <= gemv_rows || !w.onednn_bf16()) {
+      RoundInput(x, n, reuse);
+      return m <= gemv_rows ? RunGemv(w, m, y, aux)
+                            : RunF32Blocks(w, m, y, aux);
+    }
+    // Activations are rounded to bf16 once for the whole input.
     if (!(reuse && converted_x_ == x && converted_n_ == n)) {
       if (bf16_scratch_.size() < n) bf16_scratch_.resize(n);
       RoundToBf16(x, bf16_scratch_.data(), n);
@@ -295,13 +337,7 @@ absl::Status MatmulRunner::RunImpl(const PackedWeight& w, const float* x, int m,
   }
   int done = 0;
   while (done < m) {
-    const int left = m - done;
-    int rows;
-    if (left < kExactRows) {
-      rows = left;
-    } else {
-      rows = left >= kMaxChunk ? kMaxChunk : left / kExactRows * kExactRows;
-    }
+    const int rows = ChunkRows(m - done);
     const size_t xo = static_cast<size_t>(done) * w.in_dim();
     const size_t yo = static_cast<size_t>(done) * w.out_dim();
     absl::Status s =
@@ -310,6 +346,119 @@ absl::Status MatmulRunner::RunImpl(const PackedWeight& w, const float* x, int m,
     if (!s.ok()) return s;
     done += rows;
   }
+  return absl::OkStatus();
+}
+
+void MatmulRunner::RoundInput(const float* x, size_t n, bool reuse) {
+  if (reuse && rounded_x_ == x && rounded_n_ == n) return;
+  if (xr_scratch_.size() < n) xr_scratch_.resize(n);
+  RoundToBf16AsFloat(x, xr_scratch_.data(), n);
+  rounded_x_ = x;
+  rounded_n_ = n;
+}
+
+absl::Status MatmulRunner::RunGemv(const PackedWeight& w, int m, float* y,
+                                   const float* aux) {
+  const auto t0 = std::chrono::steady_clock::now();
+  GemvArgs a;
+  a.x = xr_scratch_.data();
+  a.m = m;
+  a.k = w.in_dim();
+  a.w = w.plain_bf16();
+  a.n = w.out_dim();
+  a.y = y;
+  a.aux = aux;
+  a.epilogue = w.epilogue();
+  Bf16Gemv(gemv_isa_, a);
+  matmul_ns_ += std::chrono::duration_cast<std::chrono::nanoseconds>(
+                    std::chrono::steady_clock::now() - t0)
+                    .count();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<MatmulRunner::Prim*> MatmulRunner::GetBlockPrim(int m, int k,
+                                                               int cols) {
+  const auto key = std::make_tuple(m, k, cols);
+  auto it = block_prims_.find(key);
+  if (it != block_prims_.end()) return &it->second;
+  try {
+    dnnl::memory::desc src_md({m, k}, dt::f32, tag::ab);
+    // The block is [cols, k] row-major: the {k, cols} matrix with tag ba.
+    dnnl::memory::desc wei_md({k, cols}, dt::f32, tag::ba);
+    dnnl::memory::desc dst_md({m, cols}, dt::f32, tag::ab);
+    dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(src_md, wei_md, dst_md),
+                                    engine_);
+    Prim p;
+    p.matmul = dnnl::matmul(pd);
+    p.src = dnnl::memory(src_md, engine_, DNNL_MEMORY_NONE);
+    p.wei = dnnl::memory(wei_md, engine_, DNNL_MEMORY_NONE);
+    p.dst = dnnl::memory(dst_md, engine_, DNNL_MEMORY_NONE);
+    p.args.push_back({DNNL_ARG_SRC, p.src.get()});
+    p.args.push_back({DNNL_ARG_WEIGHTS, p.wei.get()});
+    p.args.push_back({DNNL_ARG_DST, p.dst.get()});
+    return &block_prims_.emplace(key, std::move(p)).first->second;
+  } catch (const dnnl::error& e) {
+    return absl::InternalError(
+        absl::StrCat("oneDNN could not create a float32 matmul [", m, ", ", k,
+                     "] x [", k, ", ", cols, "]: ", e.what()));
+  }
+}
+
+// Many rows on a CPU without oneDNN bf16: each block of kBlockCols weight
+// rows is widened to float32 once and multiplied by all input rows.
+absl::Status MatmulRunner::RunF32Blocks(const PackedWeight& w, int m, float* y,
+                                        const float* aux) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const int k = w.in_dim(), out = w.out_dim();
+  const int max_cols = std::min(kBlockCols, out);
+  const size_t wn = static_cast<size_t>(max_cols) * k;
+  if (block_w_.size() < wn) block_w_.resize(wn);
+  const size_t yn = static_cast<size_t>(std::min(m, kMaxChunk)) * max_cols;
+  if (block_y_.size() < yn) block_y_.resize(yn);
+  for (int n0 = 0; n0 < out; n0 += kBlockCols) {
+    const int cols = std::min(kBlockCols, out - n0);
+    const uint16_t* src = w.plain_bf16() + static_cast<size_t>(n0) * k;
+    const long count = static_cast<long>(cols) * k;
+    float* dst = block_w_.data();
+#pragma omp parallel for schedule(static) if (count >= (1 << 16))
+    for (long i = 0; i < count; ++i) {
+      const uint32_t u = static_cast<uint32_t>(src[i]) << 16;
+      std::memcpy(&dst[i], &u, sizeof(u));
+    }
+    for (int done = 0; done < m;) {
+      const int rows = ChunkRows(m - done);
+      GEMMA_ASSIGN_OR_RETURN(Prim * p, GetBlockPrim(rows, k, cols));
+      try {
+        p->src.set_data_handle(xr_scratch_.data() +
+                               static_cast<size_t>(done) * k);
+        p->wei.set_data_handle(block_w_.data());
+        p->dst.set_data_handle(block_y_.data());
+      } catch (const dnnl::error& e) {
+        return absl::InternalError(
+            absl::StrCat(w.name(), ": oneDNN matmul failed: ", e.what()));
+      }
+      dnnl_status_t st = dnnl_primitive_execute(
+          p->matmul.get(), stream_.get(), static_cast<int>(p->args.size()),
+          p->args.data());
+      if (st == dnnl_success) st = dnnl_stream_wait(stream_.get());
+      if (st != dnnl_success) {
+        return absl::InternalError(
+            absl::StrCat(w.name(), ": oneDNN matmul failed with status ",
+                         static_cast<int>(st)));
+      }
+      for (int i = 0; i < rows; ++i) {
+        const size_t off = static_cast<size_t>(done + i) * out + n0;
+        std::memcpy(y + off, block_y_.data() + static_cast<size_t>(i) * cols,
+                    cols * sizeof(float));
+        ApplyEpilogue(w.epilogue(), y + off,
+                      aux == nullptr ? nullptr : aux + off, cols);
+      }
+      done += rows;
+    }
+  }
+  matmul_ns_ += std::chrono::duration_cast<std::chrono::nanoseconds>(
+                    std::chrono::steady_clock::now() - t0)
+                    .count();
   return absl::OkStatus();
 }
 

@@ -18,6 +18,8 @@
 #include "gtest/gtest.h"
 #include "model/audio/audio_encoder.h"
 #include "model/checkpoint/checkpoint.h"
+#include "tests/testing/golden_compare.h"
+#include "tests/testing/golden_tower.h"
 #include "tests/testing/npy.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/testdata.h"
@@ -25,37 +27,27 @@
 namespace gemma::model {
 namespace {
 
+using ::gemma::testing::CloseToGolden;
+using ::gemma::testing::GoldenFloats;
 using ::gemma::testing::GoldenPath;
+using ::gemma::testing::LoadGolden;
+using ::gemma::testing::MaxAbsDiff;
 using ::gemma::testing::NpyArray;
-using ::gemma::testing::ReadNpy;
 using ::gemma::testing::StatusIs;
 
 constexpr double kRelTol = 1e-4;
 constexpr int kFrames = 3000;  // keras-hub pads every clip to 30 s.
 
-NpyArray Load(const std::string& rel) {
-  auto a = ReadNpy(GoldenPath(rel));
-  EXPECT_TRUE(a.ok()) << rel << ": " << a.status();
-  return a.ok() ? *std::move(a) : NpyArray{};
-}
-
-// Compares the first `rows` rows of `got` and `want` (both `cols` wide).
-void ExpectClose(const float* got, const float* want, int rows, int cols,
-                 const std::string& what) {
-  double scale = 0, max_diff = 0;
-  int64_t worst = 0;
-  for (int64_t i = 0; i < static_cast<int64_t>(rows) * cols; ++i) {
-    scale = std::max(scale, std::fabs(double{want[i]}));
-    const double d = std::fabs(double{got[i]} - want[i]);
-    if (!(d <= max_diff)) {
-      max_diff = d;
-      worst = i;
-    }
+// The first `rows` rows (`cols` wide) of `got` against the golden's.
+::testing::AssertionResult RowsClose(const std::vector<float>& got,
+                                     const NpyArray& want, int rows, int cols) {
+  const size_t n = static_cast<size_t>(rows) * cols;
+  if (got.size() < n || static_cast<size_t>(want.size()) < n) {
+    return ::testing::AssertionFailure()
+           << "fewer than " << rows << " rows of " << cols;
   }
-  EXPECT_LE(max_diff, kRelTol * scale)
-      << what << ": worst element " << worst << " (row " << worst / cols
-      << ") got " << got[worst] << " want " << want[worst] << " (value range "
-      << scale << ")";
+  return CloseToGolden(absl::MakeConstSpan(got).first(n),
+                       GoldenFloats(want).first(n), kRelTol, cols);
 }
 
 // The converter's full [3000, 128] output: the stored first 256 frames,
@@ -72,31 +64,15 @@ std::vector<float> PaddedFeatures(const NpyArray& stored) {
   return f;
 }
 
-struct Loaded {
-  std::unique_ptr<Checkpoint> ckpt;
-  std::unique_ptr<AudioEncoder> encoder;
-};
-
-Loaded LoadEncoder(const std::string& dir) {
-  Loaded l;
-  auto ckpt = LoadCheckpoint(GoldenPath(dir));
-  EXPECT_TRUE(ckpt.ok()) << ckpt.status();
-  if (!ckpt.ok()) return l;
-  l.ckpt = *std::move(ckpt);
-  EXPECT_TRUE(l.ckpt->config.audio.has_value());
-  if (!l.ckpt->config.audio) return l;
-  auto enc = AudioEncoder::Create(
-      *l.ckpt->config.audio, l.ckpt->config.text.hidden_dim, l.ckpt->weights);
-  EXPECT_TRUE(enc.ok()) << enc.status();
-  if (enc.ok()) l.encoder = *std::move(enc);
-  return l;
+testing::LoadedTower<AudioEncoder> LoadEncoder(const std::string& dir) {
+  return testing::LoadGoldenTower<AudioEncoder>(dir, &ModelConfig::audio);
 }
 
 void CheckClip(const AudioEncoder& enc, int k) {
   const std::string a = "audio" + std::to_string(k);
   SCOPED_TRACE(a);
-  const NpyArray feats = Load("media/" + a + "_kh_features.npy");
-  const NpyArray mask = Load("media/" + a + "_kh_features_mask.npy");
+  const NpyArray feats = LoadGolden("media/" + a + "_kh_features.npy");
+  const NpyArray mask = LoadGolden("media/" + a + "_kh_features_mask.npy");
   ASSERT_EQ(feats.shape.size(), 2u);
   ASSERT_EQ(mask.size(), kFrames);
   const std::vector<float> f = PaddedFeatures(feats);
@@ -106,9 +82,10 @@ void CheckClip(const AudioEncoder& enc, int k) {
       AudioEncoding out,
       enc.Encode(f, absl::MakeConstSpan(mask.i32(), mask.size()), opt));
 
-  const NpyArray sscp = Load("e2b_audio/" + a + "_sscp_output.npy");
-  const NpyArray sscp_mask = Load("e2b_audio/" + a + "_sscp_mask.npy");
-  const NpyArray want = Load("e2b_audio/" + a + "_audio_encoder_output.npy");
+  const NpyArray sscp = LoadGolden("e2b_audio/" + a + "_sscp_output.npy");
+  const NpyArray sscp_mask = LoadGolden("e2b_audio/" + a + "_sscp_mask.npy");
+  const NpyArray want =
+      LoadGolden("e2b_audio/" + a + "_audio_encoder_output.npy");
   ASSERT_EQ(out.num_steps, 750);
   ASSERT_EQ(sscp.shape[0], 750);
   EXPECT_EQ(out.step_mask, sscp_mask.ToInts());
@@ -125,12 +102,12 @@ void CheckClip(const AudioEncoder& enc, int k) {
   ASSERT_EQ(out.sscp_output.size(), sscp.size());
   // Every step, padding included: masked frames are zeroed before each
   // convolution exactly as keras-hub does.
-  ExpectClose(out.sscp_output.data(), sscp.f32(), 750, da, "sscp output");
+  EXPECT_TRUE(RowsClose(out.sscp_output, sscp, 750, da)) << "sscp output";
   // Rows from padding steps are never used (README); compare valid ones.
   ASSERT_EQ(out.soft_tokens.size(), static_cast<size_t>(valid) * dt);
-  ExpectClose(out.soft_tokens.data(), want.f32(), valid, dt, "encoder output");
-  ExpectClose(out.all_steps.data(), want.f32(), valid, dt,
-              "encoder output (all steps)");
+  EXPECT_TRUE(RowsClose(out.soft_tokens, want, valid, dt)) << "encoder output";
+  EXPECT_TRUE(RowsClose(out.all_steps, want, valid, dt))
+      << "encoder output (all steps)";
 
   // Default options return the same valid tokens.
   ASSERT_OK_AND_ASSIGN(
@@ -138,20 +115,20 @@ void CheckClip(const AudioEncoder& enc, int k) {
       enc.Encode(f, absl::MakeConstSpan(mask.i32(), mask.size())));
   EXPECT_EQ(plain.num_tokens, valid);
   ASSERT_EQ(plain.soft_tokens.size(), out.soft_tokens.size());
-  ExpectClose(plain.soft_tokens.data(), want.f32(), valid, dt,
-              "encoder output (default options)");
+  EXPECT_TRUE(RowsClose(plain.soft_tokens, want, valid, dt))
+      << "encoder output (default options)";
   EXPECT_TRUE(plain.sscp_output.empty());
 }
 
 TEST(AudioGoldenTest, HuggingFaceLayout) {
-  Loaded l = LoadEncoder("e2b_audio/hf");
+  testing::LoadedTower<AudioEncoder> l = LoadEncoder("e2b_audio/hf");
   ASSERT_NE(l.encoder, nullptr);
   CheckClip(*l.encoder, 0);
   CheckClip(*l.encoder, 1);
 }
 
 TEST(AudioGoldenTest, KerasLayout) {
-  Loaded l = LoadEncoder("e2b_audio/keras");
+  testing::LoadedTower<AudioEncoder> l = LoadEncoder("e2b_audio/keras");
   ASSERT_NE(l.encoder, nullptr);
   CheckClip(*l.encoder, 0);
 }
@@ -160,17 +137,18 @@ TEST(AudioGoldenTest, KerasLayout) {
 // valid outputs do not change, because the conformer is causal and masked
 // frames are zeroed before each convolution.
 TEST(AudioGoldenTest, ValidFramesOnly) {
-  Loaded l = LoadEncoder("e2b_audio/hf");
+  testing::LoadedTower<AudioEncoder> l = LoadEncoder("e2b_audio/hf");
   ASSERT_NE(l.encoder, nullptr);
-  const NpyArray feats = Load("media/audio0_kh_features.npy");
-  const NpyArray want = Load("e2b_audio/audio0_audio_encoder_output.npy");
+  const NpyArray feats = LoadGolden("media/audio0_kh_features.npy");
+  const NpyArray want = LoadGolden("e2b_audio/audio0_audio_encoder_output.npy");
   const int valid_frames = 130, mels = 128;
   std::vector<float> f(feats.f32(), feats.f32() + valid_frames * mels);
   std::vector<int32_t> mask(valid_frames, 1);
   ASSERT_OK_AND_ASSIGN(AudioEncoding out, l.encoder->Encode(f, mask));
   ASSERT_EQ(out.num_tokens, 33);
-  ExpectClose(out.soft_tokens.data(), want.f32(), 33,
-              static_cast<int>(want.shape[1]), "encoder output");
+  EXPECT_TRUE(
+      RowsClose(out.soft_tokens, want, 33, static_cast<int>(want.shape[1])))
+      << "encoder output";
 }
 
 // bfloat16 weights (upcast exactly, float32 compute) against the float32
@@ -178,31 +156,29 @@ TEST(AudioGoldenTest, ValidFramesOnly) {
 // allow twice that, and require a nonzero difference (the bf16 weights were
 // really used).
 TEST(AudioGoldenTest, Bf16Checkpoint) {
-  Loaded l = LoadEncoder("e2b_audio/hf_bf16");
+  testing::LoadedTower<AudioEncoder> l = LoadEncoder("e2b_audio/hf_bf16");
   ASSERT_NE(l.encoder, nullptr);
   EXPECT_EQ(l.ckpt->config.weights_dtype, DType::kBF16);
-  const NpyArray feats = Load("media/audio0_kh_features.npy");
-  const NpyArray mask = Load("media/audio0_kh_features_mask.npy");
-  const NpyArray want = Load("e2b_audio/audio0_audio_encoder_output.npy");
+  const NpyArray feats = LoadGolden("media/audio0_kh_features.npy");
+  const NpyArray mask = LoadGolden("media/audio0_kh_features_mask.npy");
+  const NpyArray want = LoadGolden("e2b_audio/audio0_audio_encoder_output.npy");
   ASSERT_OK_AND_ASSIGN(
       AudioEncoding out,
       l.encoder->Encode(PaddedFeatures(feats),
                         absl::MakeConstSpan(mask.i32(), mask.size())));
   ASSERT_EQ(out.num_tokens, 33);
-  double max_diff = 0;
-  for (size_t i = 0; i < out.soft_tokens.size(); ++i) {
-    max_diff = std::max(max_diff,
-                        std::fabs(double{out.soft_tokens[i]} - want.f32()[i]));
-  }
+  ASSERT_LE(out.soft_tokens.size(), static_cast<size_t>(want.size()));
+  const double max_diff = MaxAbsDiff(
+      out.soft_tokens, GoldenFloats(want).first(out.soft_tokens.size()));
   EXPECT_GT(max_diff, 0.0);
   EXPECT_LE(max_diff, 0.14);
 }
 
-// bfloat16 compute (weights and activations, float32 accumulation): on a
-// CPU without bf16 matmul, Create says so; with one, the soft tokens stay
-// near the float32 golden. Rounding activations too adds to the bf16
-// checkpoint gap above; the bound (0.25 on values up to ~3) is a
-// deliberately loose gross-error check, not yet measured on a bf16 CPU.
+// bfloat16 compute (weights and activations, float32 accumulation; every
+// CPU runs it): the soft tokens stay near the float32 golden. Rounding
+// activations too adds to the bf16 checkpoint gap above; the bound (0.25 on
+// values up to ~3) is a deliberately loose gross-error check, not yet measured
+// on a bf16 CPU.
 TEST(AudioGoldenTest, Bf16Compute) {
   auto ckpt = LoadCheckpoint(GoldenPath("e2b_audio/hf"));
   ASSERT_OK(ckpt.status());
@@ -211,29 +187,23 @@ TEST(AudioGoldenTest, Bf16Compute) {
   opt.format = ops::WeightFormat::kBF16;
   auto enc = AudioEncoder::Create(*mc.audio, mc.text.hidden_dim,
                                   (*ckpt)->weights, opt);
-  if (!ops::Bf16MatmulSupported(dnnl::engine(dnnl::engine::kind::cpu, 0))) {
-    EXPECT_THAT(enc, StatusIs(absl::StatusCode::kFailedPrecondition, "bf16"));
-    GTEST_SKIP() << "no bf16 matmul on this CPU";
-  }
   ASSERT_OK(enc.status());
-  const NpyArray feats = Load("media/audio0_kh_features.npy");
-  const NpyArray mask = Load("media/audio0_kh_features_mask.npy");
-  const NpyArray want = Load("e2b_audio/audio0_audio_encoder_output.npy");
+  const NpyArray feats = LoadGolden("media/audio0_kh_features.npy");
+  const NpyArray mask = LoadGolden("media/audio0_kh_features_mask.npy");
+  const NpyArray want = LoadGolden("e2b_audio/audio0_audio_encoder_output.npy");
   ASSERT_OK_AND_ASSIGN(
       AudioEncoding out,
       (*enc)->Encode(PaddedFeatures(feats),
                      absl::MakeConstSpan(mask.i32(), mask.size())));
   ASSERT_EQ(out.num_tokens, 33);
-  double max_diff = 0;
-  for (size_t i = 0; i < out.soft_tokens.size(); ++i) {
-    max_diff = std::max(max_diff,
-                        std::fabs(double{out.soft_tokens[i]} - want.f32()[i]));
-  }
-  EXPECT_LE(max_diff, 0.25);
+  ASSERT_LE(out.soft_tokens.size(), static_cast<size_t>(want.size()));
+  EXPECT_LE(MaxAbsDiff(out.soft_tokens,
+                       GoldenFloats(want).first(out.soft_tokens.size())),
+            0.25);
 }
 
 TEST(AudioEncoderTest, RejectsMalformedInputs) {
-  Loaded l = LoadEncoder("e2b_audio/hf");
+  testing::LoadedTower<AudioEncoder> l = LoadEncoder("e2b_audio/hf");
   ASSERT_NE(l.encoder, nullptr);
   std::vector<float> f(10 * 128, 0.0f);
   std::vector<int32_t> mask(10, 1);

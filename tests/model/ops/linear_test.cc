@@ -200,37 +200,131 @@ TEST(LinearTest, Bf16SourceUpcastExactlyIntoF32) {
   for (size_t i = 0; i < y.size(); ++i) ASSERT_NEAR(y[i], ref[i], 1e-4);
 }
 
-TEST(LinearTest, Bf16WeightsAndActivations) {
-  Env env;
-  const int m = 9, in = 64, out = 96;
-  std::mt19937 rng(4);
-  auto w = Random(out * in, &rng), x = Random(m * in, &rng);
-  auto created =
-      PackedWeight::Create(env.engine, {View(w, out, in)}, WeightFormat::kBF16,
-                           Epilogue::None(), "bf16");
-  if (!Bf16MatmulSupported(env.engine)) {
-    EXPECT_THAT(created, StatusIs(absl::StatusCode::kFailedPrecondition,
-                                  "no bf16 matmul"));
-    GTEST_SKIP() << "this CPU's oneDNN has no bf16 matmul";
-  }
-  ASSERT_OK(created.status());
-  std::vector<float> y(m * out);
-  ASSERT_OK(env.runner.Run(**created, x.data(), m, y.data()));
-  // The reference rounds both operands to bf16 first; accumulation is f32.
+// The bf16 reference rounds both operands to bf16 first; accumulation in
+// double. The kernels accumulate bf16 x bf16 products (exact in float32) in
+// float32, so over `in` products of N(0,1) values the error is ~1e-6·√in.
+std::vector<double> Bf16Reference(const std::vector<float>& x,
+                                  const std::vector<float>& w, int m, int in,
+                                  int out) {
   std::vector<float> wr(w.size()), xr(x.size());
   for (size_t i = 0; i < w.size(); ++i) wr[i] = Bf16ToFloat(FloatToBf16(w[i]));
   for (size_t i = 0; i < x.size(); ++i) xr[i] = Bf16ToFloat(FloatToBf16(x[i]));
-  auto ref = Reference(xr, wr, m, in, out);
-  for (size_t i = 0; i < y.size(); ++i) ASSERT_NEAR(y[i], ref[i], 1e-3);
+  return Reference(xr, wr, m, in, out);
+}
+
+double ApplyRef(const Epilogue& e, double v, double aux) {
+  switch (e.kind) {
+    case Epilogue::Kind::kNone:
+      return v;
+    case Epilogue::Kind::kGeluTanh:
+      return Gelu(v);
+    case Epilogue::Kind::kMultiply:
+      return v * aux;
+    case Epilogue::Kind::kSoftCap:
+      return e.cap * std::tanh(v / e.cap);
+  }
+  return v;
+}
+
+struct Bf16Case {
+  int m, in, out;
+  Epilogue epilogue;
+};
+
+class LinearBf16Test : public ::testing::TestWithParam<Bf16Case> {};
+
+// Every path of bf16 weights: the streaming kernel at every instruction set
+// this CPU has (few rows; tails in both dimensions), and the many-row path
+// (oneDNN bf16 on a plain layout, or float32-converted blocks without it).
+TEST_P(LinearBf16Test, MatchesReferenceOnEveryPath) {
+  const Bf16Case c = GetParam();
+  Env env;
+  std::mt19937 rng(c.m * 131 + c.in);
+  auto w = Random(static_cast<size_t>(c.out) * c.in, &rng);
+  auto x = Random(static_cast<size_t>(c.m) * c.in, &rng);
+  auto aux = Random(static_cast<size_t>(c.m) * c.out, &rng);
+  ASSERT_OK_AND_ASSIGN(
+      auto lin, PackedWeight::Create(env.engine, {View(w, c.out, c.in)},
+                                     WeightFormat::kBF16, c.epilogue, "bf16"));
+  EXPECT_EQ(lin->bytes(), static_cast<size_t>(c.out) * c.in * 2);
+  const auto ref = Bf16Reference(x, w, c.m, c.in, c.out);
+  const double tol = 1e-5 * std::sqrt(c.in) + 1e-5;
+  const bool mul = c.epilogue.kind == Epilogue::Kind::kMultiply;
+  auto check = [&](const std::vector<float>& y, const std::string& path) {
+    for (size_t i = 0; i < y.size(); ++i) {
+      const double want = ApplyRef(c.epilogue, ref[i], aux[i]);
+      ASSERT_NEAR(y[i], want, tol * (1 + std::fabs(want))) << path << " " << i;
+    }
+  };
+  std::vector<GemvIsa> isas = {GemvIsa::kPortable};
+  const GemvIsa best = DetectGemvIsa();
+  if (best != GemvIsa::kPortable) isas.push_back(GemvIsa::kAvx2);
+  if (best == GemvIsa::kAvx512) isas.push_back(GemvIsa::kAvx512);
+  for (GemvIsa isa : isas) {
+    MatmulRunner runner(env.engine);
+    runner.set_gemv_isa(isa);
+    runner.set_gemv_max_rows(c.m);  // Streaming kernel.
+    std::vector<float> y(static_cast<size_t>(c.m) * c.out, -7.0f);
+    ASSERT_OK(
+        runner.Run(*lin, x.data(), c.m, y.data(), mul ? aux.data() : nullptr));
+    check(y, GemvIsaName(isa));
+  }
+  MatmulRunner many(env.engine);
+  many.set_gemv_max_rows(0);  // Many-row path even for one row.
+  std::vector<float> y(static_cast<size_t>(c.m) * c.out, -7.0f);
+  ASSERT_OK(
+      many.Run(*lin, x.data(), c.m, y.data(), mul ? aux.data() : nullptr));
+  check(y, lin->onednn_bf16() ? "onednn" : "f32 blocks");
   // Reusing the converted input gives the same bits.
   std::vector<float> y2(y.size());
-  ASSERT_OK(env.runner.RunSameInput(**created, x.data(), m, y2.data()));
+  ASSERT_OK(many.RunSameInput(*lin, x.data(), c.m, y2.data(),
+                              mul ? aux.data() : nullptr));
   EXPECT_EQ(y, y2);
-  // The zero-padded fallback path with bf16 inputs.
-  MatmulRunner padded(env.engine);
-  padded.ForcePaddedPathForTesting();
-  ASSERT_OK(padded.Run(**created, x.data(), m, y2.data()));
-  for (size_t i = 0; i < y.size(); ++i) ASSERT_NEAR(y2[i], y[i], 1e-4);
+  if (lin->onednn_bf16()) {  // The zero-padded fallback with bf16 inputs.
+    MatmulRunner padded(env.engine);
+    padded.set_gemv_max_rows(0);
+    padded.ForcePaddedPathForTesting();
+    ASSERT_OK(
+        padded.Run(*lin, x.data(), c.m, y2.data(), mul ? aux.data() : nullptr));
+    check(y2, "padded");
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, LinearBf16Test,
+    ::testing::Values(Bf16Case{1, 64, 96, Epilogue::None()},
+                      Bf16Case{1, 1536, 2050, Epilogue::None()},
+                      Bf16Case{2, 37, 7, Epilogue::GeluTanh()},
+                      Bf16Case{3, 200, 301, Epilogue::Multiply()},
+                      Bf16Case{4, 24, 5, Epilogue::SoftCap(3.0f)},
+                      Bf16Case{5, 1040, 516, Epilogue::GeluTanh()},
+                      Bf16Case{9, 64, 96, Epilogue::None()},
+                      Bf16Case{40, 100, 600, Epilogue::Multiply()},
+                      Bf16Case{600, 48, 260, Epilogue::SoftCap(2.0f)}));
+
+TEST(LinearTest, Bf16FromFloat32AndBf16SourcesAgree) {
+  Env env;
+  const int m = 3, in = 64, out = 16;
+  std::mt19937 rng(4);
+  auto w = Random(out * in, &rng), x = Random(m * in, &rng);
+  std::vector<uint16_t> wb(w.size());
+  for (size_t i = 0; i < w.size(); ++i) wb[i] = FloatToBf16(w[i]);
+  TensorView bv;
+  bv.dtype = DType::kBF16;
+  bv.shape = {out, in};
+  bv.data = wb.data();
+  ASSERT_OK_AND_ASSIGN(
+      auto from_f32,
+      PackedWeight::Create(env.engine, {View(w, out, in)}, WeightFormat::kBF16,
+                           Epilogue::None(), "a"));
+  ASSERT_OK_AND_ASSIGN(
+      auto from_bf16,
+      PackedWeight::Create(env.engine, {bv}, WeightFormat::kBF16,
+                           Epilogue::None(), "b"));
+  std::vector<float> y1(m * out), y2(m * out);
+  ASSERT_OK(env.runner.Run(*from_f32, x.data(), m, y1.data()));
+  ASSERT_OK(env.runner.Run(*from_bf16, x.data(), m, y2.data()));
+  EXPECT_EQ(y1, y2);
 }
 
 TEST(LinearTest, RejectsBadWeights) {

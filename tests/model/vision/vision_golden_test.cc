@@ -20,6 +20,8 @@
 #include "gtest/gtest.h"
 #include "model/checkpoint/checkpoint.h"
 #include "model/vision/vision_encoder.h"
+#include "tests/testing/golden_compare.h"
+#include "tests/testing/golden_tower.h"
 #include "tests/testing/npy.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/testdata.h"
@@ -27,38 +29,15 @@
 namespace gemma::model {
 namespace {
 
+using ::gemma::testing::CloseToGolden;
+using ::gemma::testing::GoldenFloats;
 using ::gemma::testing::GoldenPath;
+using ::gemma::testing::LoadGolden;
+using ::gemma::testing::MaxAbsDiff;
 using ::gemma::testing::NpyArray;
-using ::gemma::testing::ReadNpy;
 using ::gemma::testing::StatusIs;
 
 constexpr double kRelTol = 1e-4;
-
-NpyArray Load(const std::string& rel) {
-  auto a = ReadNpy(GoldenPath(rel));
-  EXPECT_TRUE(a.ok()) << rel << ": " << a.status();
-  return a.ok() ? *std::move(a) : NpyArray{};
-}
-
-// Compares `got` [rows, cols] with the golden array; returns max |diff|.
-void ExpectClose(const std::vector<float>& got, const NpyArray& want,
-                 const std::string& what) {
-  ASSERT_EQ(static_cast<int64_t>(got.size()), want.size()) << what;
-  const float* w = want.f32();
-  double scale = 0, max_diff = 0;
-  int64_t worst = 0;
-  for (int64_t i = 0; i < want.size(); ++i) {
-    scale = std::max(scale, std::fabs(double{w[i]}));
-    const double d = std::fabs(double{got[i]} - w[i]);
-    if (!(d <= max_diff)) {
-      max_diff = d;
-      worst = i;
-    }
-  }
-  EXPECT_LE(max_diff, kRelTol * scale)
-      << what << ": worst element " << worst << " got " << got[worst]
-      << " want " << w[worst] << " (value range " << scale << ")";
-}
 
 int CountReal(const NpyArray& pos) {
   int n = 0;
@@ -68,24 +47,8 @@ int CountReal(const NpyArray& pos) {
   return n;
 }
 
-struct Loaded {
-  std::unique_ptr<Checkpoint> ckpt;
-  std::unique_ptr<VisionEncoder> encoder;
-};
-
-Loaded LoadEncoder(const std::string& dir) {
-  Loaded l;
-  auto ckpt = LoadCheckpoint(GoldenPath(dir));
-  EXPECT_TRUE(ckpt.ok()) << ckpt.status();
-  if (!ckpt.ok()) return l;
-  l.ckpt = *std::move(ckpt);
-  EXPECT_TRUE(l.ckpt->config.vision.has_value());
-  if (!l.ckpt->config.vision) return l;
-  auto enc = VisionEncoder::Create(
-      *l.ckpt->config.vision, l.ckpt->config.text.hidden_dim, l.ckpt->weights);
-  EXPECT_TRUE(enc.ok()) << enc.status();
-  if (enc.ok()) l.encoder = *std::move(enc);
-  return l;
+testing::LoadedTower<VisionEncoder> LoadEncoder(const std::string& dir) {
+  return testing::LoadGoldenTower<VisionEncoder>(dir, &ModelConfig::vision);
 }
 
 // Encodes pixels/positions and checks the three golden stages. `out_prefix`
@@ -93,7 +56,7 @@ Loaded LoadEncoder(const std::string& dir) {
 void CheckImage(const VisionEncoder& enc, const std::string& pixels,
                 const std::string& positions, const std::string& out_prefix) {
   SCOPED_TRACE(out_prefix);
-  const NpyArray px = Load(pixels), pos = Load(positions);
+  const NpyArray px = LoadGolden(pixels), pos = LoadGolden(positions);
   ASSERT_EQ(px.descr, "<f4");
   ASSERT_EQ(pos.descr, "<i4");
   const int real = CountReal(pos);
@@ -106,11 +69,17 @@ void CheckImage(const VisionEncoder& enc, const std::string& pixels,
                  absl::MakeConstSpan(pos.i32(), pos.size()), real, opt));
   EXPECT_EQ(out.num_soft_tokens, real / 9);
   EXPECT_EQ(out.num_bins, 70);
-  ExpectClose(out.patch_states, Load(out_prefix + "_patch_states.npy"),
-              "patch states");
-  ExpectClose(out.pooled, Load(out_prefix + "_pooled.npy"), "pooled");
-  ExpectClose(out.soft_tokens, Load(out_prefix + "_encoder_output.npy"),
-              "encoder output");
+  const NpyArray patch_states = LoadGolden(out_prefix + "_patch_states.npy");
+  const NpyArray pooled = LoadGolden(out_prefix + "_pooled.npy");
+  const NpyArray soft_tokens = LoadGolden(out_prefix + "_encoder_output.npy");
+  EXPECT_TRUE(
+      CloseToGolden(out.patch_states, GoldenFloats(patch_states), kRelTol))
+      << "patch states";
+  EXPECT_TRUE(CloseToGolden(out.pooled, GoldenFloats(pooled), kRelTol))
+      << "pooled";
+  EXPECT_TRUE(
+      CloseToGolden(out.soft_tokens, GoldenFloats(soft_tokens), kRelTol))
+      << "encoder output";
 
   // Default options: only the real bins, the first rows of the above (the
   // projection runs with another row count, so oneDNN may block the sums
@@ -134,7 +103,7 @@ class VisionGoldenTest : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(VisionGoldenTest, KerasHubConverterImages) {
   const std::string c = GetParam();
-  Loaded l = LoadEncoder(c + "/hf");
+  testing::LoadedTower<VisionEncoder> l = LoadEncoder(c + "/hf");
   ASSERT_NE(l.encoder, nullptr);
   for (int k = 0; k < 5; ++k) {
     const std::string img = "image" + std::to_string(k);
@@ -146,7 +115,7 @@ TEST_P(VisionGoldenTest, KerasHubConverterImages) {
 
 TEST_P(VisionGoldenTest, HuggingFacePipelineImages) {
   const std::string c = GetParam();
-  Loaded l = LoadEncoder(c + "/hf");
+  testing::LoadedTower<VisionEncoder> l = LoadEncoder(c + "/hf");
   ASSERT_NE(l.encoder, nullptr);
   const std::vector<std::string> images =
       c == "e2b_vision" ? std::vector<std::string>{"image0", "image1"}
@@ -160,7 +129,7 @@ TEST_P(VisionGoldenTest, HuggingFacePipelineImages) {
 
 TEST_P(VisionGoldenTest, KerasLayout) {
   const std::string c = GetParam();
-  Loaded l = LoadEncoder(c + "/keras");
+  testing::LoadedTower<VisionEncoder> l = LoadEncoder(c + "/keras");
   ASSERT_NE(l.encoder, nullptr);
   CheckImage(*l.encoder, "media/image2_kh_pixel_values.npy",
              "media/image2_kh_pixel_position_ids.npy", c + "/image2_vision");
@@ -172,32 +141,29 @@ TEST_P(VisionGoldenTest, KerasLayout) {
 // require a nonzero difference (the bf16 weights were really used).
 TEST_P(VisionGoldenTest, Bf16Checkpoint) {
   const std::string c = GetParam();
-  Loaded l = LoadEncoder(c + "/hf_bf16");
+  testing::LoadedTower<VisionEncoder> l = LoadEncoder(c + "/hf_bf16");
   ASSERT_NE(l.encoder, nullptr);
   EXPECT_EQ(l.ckpt->config.weights_dtype, DType::kBF16);
-  const NpyArray px = Load("media/image0_kh_pixel_values.npy");
-  const NpyArray pos = Load("media/image0_kh_pixel_position_ids.npy");
+  const NpyArray px = LoadGolden("media/image0_kh_pixel_values.npy");
+  const NpyArray pos = LoadGolden("media/image0_kh_pixel_position_ids.npy");
   ASSERT_OK_AND_ASSIGN(
       VisionEncoding out,
       l.encoder->Encode(absl::MakeConstSpan(px.f32(), px.size()),
                         absl::MakeConstSpan(pos.i32(), pos.size()),
                         CountReal(pos)));
-  const NpyArray want = Load(c + "/image0_vision_encoder_output.npy");
+  const NpyArray want = LoadGolden(c + "/image0_vision_encoder_output.npy");
   ASSERT_LE(out.soft_tokens.size(), static_cast<size_t>(want.size()));
-  double max_diff = 0;
-  for (size_t i = 0; i < out.soft_tokens.size(); ++i) {
-    max_diff = std::max(max_diff,
-                        std::fabs(double{out.soft_tokens[i]} - want.f32()[i]));
-  }
+  const double max_diff = MaxAbsDiff(
+      out.soft_tokens, GoldenFloats(want).first(out.soft_tokens.size()));
   EXPECT_GT(max_diff, 0.0);
   EXPECT_LE(max_diff, c == "e2b_vision" ? 0.04 : 0.06);
 }
 
-// bfloat16 compute (weights and activations, float32 accumulation): on a
-// CPU without bf16 matmul, Create says so; with one, the soft tokens stay
-// near the float32 golden. Rounding activations too adds to the bf16
-// checkpoint gap above; the bound (0.1 on values up to ~3.6) is a
-// deliberately loose gross-error check, not yet measured on a bf16 CPU.
+// bfloat16 compute (weights and activations, float32 accumulation; every
+// CPU runs it): the soft tokens stay near the float32 golden. Rounding
+// activations too adds to the bf16 checkpoint gap above; the bound (0.1 on
+// values up to ~3.6) is a deliberately loose gross-error check, not yet
+// measured on a bf16 CPU.
 TEST_P(VisionGoldenTest, Bf16Compute) {
   const std::string c = GetParam();
   auto ckpt = LoadCheckpoint(GoldenPath(c + "/hf"));
@@ -207,36 +173,30 @@ TEST_P(VisionGoldenTest, Bf16Compute) {
   opt.format = ops::WeightFormat::kBF16;
   auto enc = VisionEncoder::Create(*mc.vision, mc.text.hidden_dim,
                                    (*ckpt)->weights, opt);
-  if (!ops::Bf16MatmulSupported(dnnl::engine(dnnl::engine::kind::cpu, 0))) {
-    EXPECT_THAT(enc, StatusIs(absl::StatusCode::kFailedPrecondition, "bf16"));
-    GTEST_SKIP() << "no bf16 matmul on this CPU";
-  }
   ASSERT_OK(enc.status());
-  const NpyArray px = Load("media/image0_kh_pixel_values.npy");
-  const NpyArray pos = Load("media/image0_kh_pixel_position_ids.npy");
+  const NpyArray px = LoadGolden("media/image0_kh_pixel_values.npy");
+  const NpyArray pos = LoadGolden("media/image0_kh_pixel_position_ids.npy");
   ASSERT_OK_AND_ASSIGN(
       VisionEncoding out,
       (*enc)->Encode(absl::MakeConstSpan(px.f32(), px.size()),
                      absl::MakeConstSpan(pos.i32(), pos.size()),
                      CountReal(pos)));
-  const NpyArray want = Load(c + "/image0_vision_encoder_output.npy");
-  double max_diff = 0;
-  for (size_t i = 0; i < out.soft_tokens.size(); ++i) {
-    max_diff = std::max(max_diff,
-                        std::fabs(double{out.soft_tokens[i]} - want.f32()[i]));
-  }
-  EXPECT_LE(max_diff, 0.1);
+  const NpyArray want = LoadGolden(c + "/image0_vision_encoder_output.npy");
+  ASSERT_LE(out.soft_tokens.size(), static_cast<size_t>(want.size()));
+  EXPECT_LE(MaxAbsDiff(out.soft_tokens,
+                       GoldenFloats(want).first(out.soft_tokens.size())),
+            0.1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, VisionGoldenTest,
                          ::testing::Values("e2b_vision", "dense_vision"));
 
 TEST(VisionEncoderTest, RejectsMalformedInputs) {
-  Loaded l = LoadEncoder("e2b_vision/hf");
+  testing::LoadedTower<VisionEncoder> l = LoadEncoder("e2b_vision/hf");
   ASSERT_NE(l.encoder, nullptr);
   const VisionEncoder& enc = *l.encoder;
-  const NpyArray px = Load("media/image0_kh_pixel_values.npy");
-  const NpyArray pos = Load("media/image0_kh_pixel_position_ids.npy");
+  const NpyArray px = LoadGolden("media/image0_kh_pixel_values.npy");
+  const NpyArray pos = LoadGolden("media/image0_kh_pixel_position_ids.npy");
   const int real = CountReal(pos);
   auto pixels = absl::MakeConstSpan(px.f32(), px.size());
   std::vector<int32_t> p(pos.i32(), pos.i32() + pos.size());

@@ -1,0 +1,260 @@
+#include "model/ops/bf16_gemv.h"
+
+#include <immintrin.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace gemma::model::ops {
+namespace {
+
+constexpr int kTileRows = 4;   // Rows of W read together (4 streams).
+constexpr int kGroupRows = 4;  // Rows of x per pass over a W tile.
+
+inline float Bf16ToF32(uint16_t b) {
+  const uint32_t u = static_cast<uint32_t>(b) << 16;
+  float f;
+  std::memcpy(&f, &u, sizeof(f));
+  return f;
+}
+
+// Dot products of `rows` rows of W with `g` rows of x, elements [from, k).
+inline void TailDots(const float* x, int g, int k, const uint16_t* w, int rows,
+                     int from, float out[kTileRows][kGroupRows]) {
+  for (int r = 0; r < rows; ++r) {
+    for (int i = 0; i < g; ++i) {
+      float s = 0;
+      for (int kk = from; kk < k; ++kk) {
+        s += x[i * k + kk] * Bf16ToF32(w[r * k + kk]);
+      }
+      out[r][i] += s;
+    }
+  }
+}
+
+// --- Portable ---------------------------------------------------------------
+
+template <int R, int G>
+void DotsPortable(const float* x, int k, const uint16_t* w,
+                  float out[kTileRows][kGroupRows]) {
+  for (int r = 0; r < R; ++r) {
+    for (int i = 0; i < G; ++i) out[r][i] = 0;
+  }
+  TailDots(x, G, k, w, R, 0, out);
+}
+
+// --- AVX2 + FMA -------------------------------------------------------------
+
+__attribute__((target("avx2,fma"))) inline __m256 LoadBf16x8(
+    const uint16_t* p) {
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(v), 16));
+}
+
+__attribute__((target("avx2,fma"))) inline float Sum8(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+// AVX2 has 16 registers: R·G accumulators + R weights + 1 x must fit.
+template <int R, int G>
+__attribute__((target("avx2,fma"))) void DotsAvx2(
+    const float* x, int k, const uint16_t* w,
+    float out[kTileRows][kGroupRows]) {
+  __m256 acc[R][G];
+#pragma GCC unroll 4
+  for (int r = 0; r < R; ++r) {
+#pragma GCC unroll 4
+    for (int i = 0; i < G; ++i) acc[r][i] = _mm256_setzero_ps();
+  }
+  int kk = 0;
+  for (; kk + 8 <= k; kk += 8) {
+    __m256 wv[R];
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) wv[r] = LoadBf16x8(w + r * k + kk);
+#pragma GCC unroll 4
+    for (int i = 0; i < G; ++i) {
+      const __m256 xv = _mm256_loadu_ps(x + i * k + kk);
+#pragma GCC unroll 4
+      for (int r = 0; r < R; ++r)
+        acc[r][i] = _mm256_fmadd_ps(wv[r], xv, acc[r][i]);
+    }
+  }
+#pragma GCC unroll 4
+  for (int r = 0; r < R; ++r) {
+#pragma GCC unroll 4
+    for (int i = 0; i < G; ++i) out[r][i] = Sum8(acc[r][i]);
+  }
+  if (kk < k) TailDots(x, G, k, w, R, kk, out);
+}
+
+// --- AVX-512 ----------------------------------------------------------------
+
+// GCC 12's AVX-512 intrinsics pass _mm512_undefined_*() as the masked-off
+// source, which -Wuninitialized reports at every use.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+__attribute__((target("avx512f"))) inline __m512 LoadBf16x16(
+    const uint16_t* p) {
+  const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(v), 16));
+}
+
+template <int R, int G>
+__attribute__((target("avx512f"))) void DotsAvx512(
+    const float* x, int k, const uint16_t* w,
+    float out[kTileRows][kGroupRows]) {
+  __m512 acc[R][G];
+#pragma GCC unroll 4
+  for (int r = 0; r < R; ++r) {
+#pragma GCC unroll 4
+    for (int i = 0; i < G; ++i) acc[r][i] = _mm512_setzero_ps();
+  }
+  int kk = 0;
+  for (; kk + 16 <= k; kk += 16) {
+    __m512 wv[R];
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) wv[r] = LoadBf16x16(w + r * k + kk);
+#pragma GCC unroll 4
+    for (int i = 0; i < G; ++i) {
+      const __m512 xv = _mm512_loadu_ps(x + i * k + kk);
+#pragma GCC unroll 4
+      for (int r = 0; r < R; ++r)
+        acc[r][i] = _mm512_fmadd_ps(wv[r], xv, acc[r][i]);
+    }
+  }
+#pragma GCC unroll 4
+  for (int r = 0; r < R; ++r) {
+#pragma GCC unroll 4
+    for (int i = 0; i < G; ++i) out[r][i] = _mm512_reduce_add_ps(acc[r][i]);
+  }
+  if (kk < k) TailDots(x, G, k, w, R, kk, out);
+}
+
+#pragma GCC diagnostic pop
+
+// --- Dispatch ---------------------------------------------------------------
+
+using DotsFn = void (*)(const float*, int, const uint16_t*,
+                        float[kTileRows][kGroupRows]);
+
+// Kernels by [rows of W - 1][rows of x - 1].
+#define GEMMA_DOTS_TABLE(F)                     \
+  {                                             \
+    {F<1, 1>, F<1, 2>, F<1, 3>, F<1, 4>},       \
+        {F<2, 1>, F<2, 2>, F<2, 3>, F<2, 4>},   \
+        {F<3, 1>, F<3, 2>, F<3, 3>, F<3, 4>}, { \
+      F<4, 1>, F<4, 2>, F<4, 3>, F<4, 4>        \
+    }                                           \
+  }
+
+const DotsFn kPortable[kTileRows][kGroupRows] = GEMMA_DOTS_TABLE(DotsPortable);
+const DotsFn kAvx512[kTileRows][kGroupRows] = GEMMA_DOTS_TABLE(DotsAvx512);
+// AVX2: at most 2 rows of x per pass (4·2 accumulators + 4 weights + x).
+const DotsFn kAvx2[kTileRows][kGroupRows] = {
+    {DotsAvx2<1, 1>, DotsAvx2<1, 2>, DotsAvx2<1, 3>, DotsAvx2<1, 4>},
+    {DotsAvx2<2, 1>, DotsAvx2<2, 2>, DotsAvx2<2, 3>, DotsAvx2<2, 4>},
+    {DotsAvx2<3, 1>, DotsAvx2<3, 2>, DotsAvx2<3, 2>, DotsAvx2<3, 2>},
+    {DotsAvx2<4, 1>, DotsAvx2<4, 2>, DotsAvx2<4, 2>, DotsAvx2<4, 2>}};
+#undef GEMMA_DOTS_TABLE
+
+// Widest group of x rows the table's kernel for `rows` of W really takes.
+int GroupLimit(GemvIsa isa, int rows) {
+  return isa == GemvIsa::kAvx2 && rows >= 3 ? 2 : kGroupRows;
+}
+
+const DotsFn (*TableFor(GemvIsa isa))[kGroupRows] {
+  switch (isa) {
+    case GemvIsa::kAvx512:
+      return kAvx512;
+    case GemvIsa::kAvx2:
+      return kAvx2;
+    case GemvIsa::kPortable:
+      break;
+  }
+  return kPortable;
+}
+
+// Rows [j0, j1) of W against all rows of x, epilogue included.
+void RunRows(GemvIsa isa, const GemvArgs& a, int j0, int j1) {
+  const auto table = TableFor(isa);
+  float out[kTileRows][kGroupRows];
+  for (int j = j0; j < j1; j += kTileRows) {
+    const int rows = std::min(kTileRows, j1 - j);
+    const uint16_t* w = a.w + static_cast<size_t>(j) * a.k;
+    const int limit = GroupLimit(isa, rows);
+    for (int i = 0; i < a.m;) {
+      const int g = std::min(limit, a.m - i);
+      table[rows - 1][g - 1](a.x + static_cast<size_t>(i) * a.k, a.k, w, out);
+      for (int r = 0; r < rows; ++r) {
+        for (int t = 0; t < g; ++t) {
+          a.y[static_cast<size_t>(i + t) * a.n + j + r] = out[r][t];
+        }
+      }
+      i += g;
+    }
+  }
+  if (a.epilogue.kind == Epilogue::Kind::kNone) return;
+  for (int i = 0; i < a.m; ++i) {
+    const size_t off = static_cast<size_t>(i) * a.n + j0;
+    ApplyEpilogue(a.epilogue, a.y + off,
+                  a.aux == nullptr ? nullptr : a.aux + off, j1 - j0);
+  }
+}
+
+}  // namespace
+
+GemvIsa DetectGemvIsa() {
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f")) return GemvIsa::kAvx512;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    return GemvIsa::kAvx2;
+  }
+  return GemvIsa::kPortable;
+}
+
+const char* GemvIsaName(GemvIsa isa) {
+  switch (isa) {
+    case GemvIsa::kAvx512:
+      return "avx512";
+    case GemvIsa::kAvx2:
+      return "avx2";
+    case GemvIsa::kPortable:
+      break;
+  }
+  return "portable";
+}
+
+void Bf16Gemv(GemvIsa isa, const GemvArgs& a) {
+  if (a.m <= 0 || a.n <= 0) return;
+  // Slices of W rows per thread: multiples of the tile, and big enough
+  // (>= 64 KiB of weights) that a thread's start-up cost is paid back.
+  const int64_t bytes_per_row = int64_t{2} * a.k;
+  const int64_t min_rows = std::max<int64_t>(
+      kTileRows, ((int64_t{1} << 16) / std::max<int64_t>(bytes_per_row, 1) +
+                  kTileRows - 1) /
+                     kTileRows * kTileRows);
+  const int chunks =
+      static_cast<int>(std::max<int64_t>(1, (a.n + min_rows - 1) / min_rows));
+  if (chunks == 1) {
+    RunRows(isa, a, 0, a.n);
+    return;
+  }
+  const int tiles = (a.n + kTileRows - 1) / kTileRows;
+  const int threads = std::min(omp_get_max_threads(), chunks);
+#pragma omp parallel num_threads(threads)
+  {
+    const int nt = omp_get_num_threads(), t = omp_get_thread_num();
+    const int t0 = static_cast<int>(int64_t{tiles} * t / nt);
+    const int t1 = static_cast<int>(int64_t{tiles} * (t + 1) / nt);
+    RunRows(isa, a, std::min(a.n, t0 * kTileRows),
+            std::min(a.n, t1 * kTileRows));
+  }
+}
+
+}  // namespace gemma::model::ops
