@@ -1,10 +1,18 @@
-// Turns the API's prompts (text with media, chat, token ids) into the
-// engine's PromptInputs through the model's Frontend (tokenizer, chat
-// template, image and audio preprocessing), timing each stage.
-//
-// Token-id prompts are used as given (no BOS added). Errors from the
-// front end (undecodable media, ...) come back INVALID_ARGUMENT with the
-// prompt's field path prefixed.
+// The proto side of prompt building: converts the API's prompts
+// (gemma4.v1.Prompt) into the engine front end's inputs and hands them to the
+// model's engine::Frontend, which does all the tokenizing, chat-template
+// rendering, placeholder expansion and media preprocessing. What this unit
+// adds, and only this:
+//  - gemma4.v1.ChatPrompt -> tokenizer::ChatRequest (roles, text and media
+//    parts, tool calls and responses, tool declarations);
+//  - each prompt's media as engine::MediaBlobs, in the order the front end
+//    pairs them with the placeholders;
+//  - token-id prompts for engines without a front end (no BOS added);
+//  - per-prompt error context (the prompt's field path prefixed to the front
+//    end's INVALID_ARGUMENT) and per-stage preprocessing metrics;
+//  - ChatStartsInThought: the chat output parser's start state, decided from
+//    the request (the front end does not return the rendered text that
+//    tokenizer::PromptEndsInThoughtChannel would read).
 // Thread-safety: pure functions over a thread-safe Frontend.
 #ifndef GEMMA_SERVER_PROMPT_BUILDER_H_
 #define GEMMA_SERVER_PROMPT_BUILDER_H_

@@ -24,6 +24,12 @@ void FillLogprob(const engine::TokenLogprob& lp,
   }
 }
 
+void FillToolCall(const tokenizer::ParsedToolCall& call,
+                  gemma4::v1::ToolCall* out) {
+  out->set_name(call.name);
+  out->set_arguments_json(call.ArgumentsJson());
+}
+
 }  // namespace
 
 gemma4::v1::FinishReason ToProtoFinishReason(engine::FinishReason reason) {
@@ -59,7 +65,8 @@ void FillTimings(const engine::Timings& timings, gemma4::v1::Timings* out) {
 
 void FillCompletion(const engine::GenerationResult& result,
                     const std::vector<engine::TokenLogprob>& logprobs,
-                    const ChatDelta* chat, gemma4::v1::Completion* out) {
+                    const tokenizer::ParsedChatOutput* chat,
+                    gemma4::v1::Completion* out) {
   out->set_prompt_index(result.prompt_index);
   out->set_text(result.text);
   out->mutable_token_ids()->Add(result.token_ids.begin(),
@@ -74,12 +81,10 @@ void FillCompletion(const engine::GenerationResult& result,
   }
   if (chat != nullptr) {
     gemma4::v1::ChatOutput* c = out->mutable_chat();
-    c->set_thought(chat->thought);
+    c->set_thought(chat->reasoning);
     c->set_content(chat->content);
-    for (const ParsedToolCall& call : chat->tool_calls) {
-      gemma4::v1::ToolCall* t = c->add_tool_calls();
-      t->set_name(call.name);
-      t->set_arguments_json(call.arguments_json);
+    for (const tokenizer::ParsedToolCall& call : chat->tool_calls) {
+      FillToolCall(call, c->add_tool_calls());
     }
   }
 }
@@ -103,13 +108,12 @@ void FillChunk(const engine::GenerationChunk& chunk,
   }
 }
 
-void FillChatDelta(const ChatDelta& delta, gemma4::v1::ChatDelta* out) {
-  out->set_thought(delta.thought);
+void FillChatDelta(const tokenizer::ChatOutputDelta& delta,
+                   gemma4::v1::ChatDelta* out) {
+  out->set_thought(delta.reasoning);
   out->set_content(delta.content);
-  for (const ParsedToolCall& call : delta.tool_calls) {
-    gemma4::v1::ToolCall* t = out->add_tool_calls();
-    t->set_name(call.name);
-    t->set_arguments_json(call.arguments_json);
+  for (const tokenizer::ParsedToolCall& call : delta.tool_calls) {
+    FillToolCall(call, out->add_tool_calls());
   }
 }
 

@@ -9,7 +9,7 @@
 #include "engine/engine.h"
 #include "engine/request.h"
 #include "proto/gemma4_service.pb.h"
-#include "server/chat_output_parser.h"
+#include "tokenizer/chat_output_parser.h"
 
 namespace gemma::server {
 
@@ -24,7 +24,8 @@ void FillTimings(const engine::Timings& timings, gemma4::v1::Timings* out);
 // `chat`: set for chat prompts (the parsed channels of result.text).
 void FillCompletion(const engine::GenerationResult& result,
                     const std::vector<engine::TokenLogprob>& logprobs,
-                    const ChatDelta* chat, gemma4::v1::Completion* out);
+                    const tokenizer::ParsedChatOutput* chat,
+                    gemma4::v1::Completion* out);
 
 void FillStreamFinal(const engine::GenerationResult& result,
                      gemma4::v1::StreamFinal* out);
@@ -33,7 +34,8 @@ void FillStreamFinal(const engine::GenerationResult& result,
 void FillChunk(const engine::GenerationChunk& chunk,
                gemma4::v1::GenerateStreamChunk* out);
 
-void FillChatDelta(const ChatDelta& delta, gemma4::v1::ChatDelta* out);
+void FillChatDelta(const tokenizer::ChatOutputDelta& delta,
+                   gemma4::v1::ChatDelta* out);
 
 void FillModelInfo(const engine::ModelInfo& info, gemma4::v1::ModelInfo* out);
 

@@ -75,7 +75,7 @@ void StreamGenerateCall::HandleChunk(engine::GenerationChunk chunk) {
     GenerateStreamChunk& out = queue_.emplace_back();
     FillChunk(chunk, &out);
     if (p.chat.has_value()) {
-      ChatDelta delta = p.chat->Feed(chunk.text);
+      tokenizer::ChatOutputDelta delta = p.chat->Push(chunk.text);
       if (!delta.empty()) FillChatDelta(delta, out.mutable_chat());
     }
     next = NextLocked();
@@ -103,7 +103,7 @@ void StreamGenerateCall::HandleDone(engine::GenerationResult result) {
       GenerateStreamChunk& out = queue_.emplace_back();
       out.set_prompt_index(index);
       if (p.chat.has_value()) {
-        ChatDelta delta = p.chat->Finish();
+        tokenizer::ChatOutputDelta delta = p.chat->Finish();
         if (!delta.empty()) FillChatDelta(delta, out.mutable_chat());
       }
       FillStreamFinal(result, out.mutable_final());

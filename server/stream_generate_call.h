@@ -28,10 +28,10 @@
 #include "engine/engine.h"
 #include "grpcpp/grpcpp.h"
 #include "proto/gemma4_service.pb.h"
-#include "server/chat_output_parser.h"
 #include "server/prepared_request.h"
 #include "server/rpc_recorder.h"
 #include "server/server_metrics.h"
+#include "tokenizer/chat_output_parser.h"
 
 namespace gemma::server {
 
@@ -51,7 +51,7 @@ class StreamGenerateCall
  private:
   class Sink;
   struct Prompt {
-    std::optional<ChatOutputParser> chat;  // Chat prompts only.
+    std::optional<tokenizer::ChatOutputParser> chat;  // Chat prompts only.
     std::optional<absl::Time> last_chunk;
     bool done = false;
   };

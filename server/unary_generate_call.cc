@@ -6,10 +6,10 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
-#include "server/chat_output_parser.h"
 #include "server/response_conversion.h"
 #include "server/result_status.h"
 #include "server/status_conversion.h"
+#include "tokenizer/chat_output_parser.h"
 
 namespace gemma::server {
 
@@ -78,9 +78,9 @@ class UnaryGenerateCall::Sink : public engine::RequestSink {
     response_->set_model(model_);
     for (size_t i = 0; i < prompts_.size(); ++i) {
       const engine::GenerationResult& result = *prompts_[i].result;
-      std::optional<ChatDelta> chat;
+      std::optional<tokenizer::ParsedChatOutput> chat;
       if (kinds_[i].is_chat) {
-        chat = ChatOutputParser::ParseAll(result.text,
+        chat = tokenizer::ParseChatOutput(result.text,
                                           kinds_[i].starts_in_thought);
       }
       FillCompletion(result, prompts_[i].logprobs,

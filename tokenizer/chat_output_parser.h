@@ -8,7 +8,9 @@
 //  - the answer ends at <turn|>, <|tool_response> or <eos>; later text is
 //    ignored.
 // Text may arrive in chunks of any size; a marker split across chunks is
-// held back until it is complete.
+// held back until it is complete, so every delta is final. A tool call that
+// does not parse is returned as answer text, verbatim, rather than lost.
+// Nothing throws: arguments that are not valid UTF-8 serialize with U+FFFD.
 //
 // Thread-safety: one instance per request, used by one thread at a time.
 #ifndef GEMMA_TOKENIZER_CHAT_OUTPUT_PARSER_H_
@@ -28,6 +30,11 @@ struct ChatOutputDelta {
   std::string reasoning;
   std::vector<ParsedToolCall> tool_calls;  // completed calls
   bool finished = false;                   // an end marker was reached
+
+  // Nothing to show the caller (`finished` alone is not content).
+  bool empty() const {
+    return content.empty() && reasoning.empty() && tool_calls.empty();
+  }
 };
 
 struct ParsedChatOutput {

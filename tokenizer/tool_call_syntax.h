@@ -19,8 +19,13 @@ namespace gemma::tokenizer {
 struct ParsedToolCall {
   std::string name;
   OrderedJson arguments = OrderedJson::object();  // always a JSON object
-  // `arguments` serialized, as OpenAI's function.arguments expects.
-  std::string ArgumentsJson() const { return arguments.dump(); }
+  // `arguments` serialized, as OpenAI's function.arguments expects. Bytes
+  // that are not UTF-8 (the model may emit any bytes inside a string)
+  // become U+FFFD instead of making the serializer throw.
+  std::string ArgumentsJson() const {
+    return arguments.dump(-1, ' ', /*ensure_ascii=*/false,
+                          OrderedJson::error_handler_t::replace);
+  }
 };
 
 // Parses "call:NAME{...}" (the text between the markers). INVALID_ARGUMENT

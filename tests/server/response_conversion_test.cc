@@ -32,7 +32,7 @@ TEST(ResponseConversionTest, CompletionCarriesEverything) {
   logprobs[0].token = 106;
   logprobs[0].logprob = -0.25f;
   logprobs[0].top = {{106, -0.25f}, {7, -2.0f}};
-  const ChatDelta chat = ChatOutputParser::ParseAll(r.text);
+  const tokenizer::ParsedChatOutput chat = tokenizer::ParseChatOutput(r.text);
   gemma4::v1::Completion c;
   FillCompletion(r, logprobs, &chat, &c);
   EXPECT_EQ(c.prompt_index(), 1);

@@ -58,6 +58,11 @@ TEST(ChatOutputParserTest, OutputShapes) {
       {"no end marker", false, "no end marker", "", "", 0},
       {"a < b and <b>bold</b> <|not a marker", false,
        "a < b and <b>bold</b> <|not a marker", "", "", 0},
+      // An incomplete marker at the very end is plain text.
+      {"a <tur", false, "a <tur", "", "", 0},
+      // A tool call whose string never closes is kept as text.
+      {"a<|tool_call>call:f{x:<|\"|>oops}<tool_call|>b", false,
+       "a<|tool_call>call:f{x:<|\"|>oops}<tool_call|>b", "", "", 0},
   };
   for (const Case& c : cases) {
     for (size_t chunk : {1, 2, 3, 5, 7, 1000}) {
@@ -88,6 +93,67 @@ TEST(ChatOutputParserTest, ToolCallsAreReportedWhenTheyClose) {
   EXPECT_TRUE(d.finished);
   EXPECT_TRUE(parser.finished());
   EXPECT_EQ(parser.Push("after").content, "");
+}
+
+TEST(ChatOutputParserTest, SeveralToolCallsThenToolResponse) {
+  const ParsedChatOutput out = ParseChatOutput(
+      "<|tool_call>call:get_weather{city:<|\"|>Paris<|\"|>}<tool_call|>"
+      "<|tool_call>call:now{}<tool_call|><|tool_response>");
+  EXPECT_EQ(out.content, "");
+  EXPECT_EQ(out.end_marker, "<|tool_response>");
+  ASSERT_EQ(out.tool_calls.size(), 2u);
+  EXPECT_EQ(out.tool_calls[0].name, "get_weather");
+  EXPECT_EQ(out.tool_calls[0].ArgumentsJson(), R"({"city":"Paris"})");
+  EXPECT_EQ(out.tool_calls[1].name, "now");
+  EXPECT_EQ(out.tool_calls[1].ArgumentsJson(), "{}");
+}
+
+// Every split of the text gives the same result as one piece, and no delta
+// ever carries part of a marker (each delta is final).
+TEST(ChatOutputParserTest, NoDeltaHoldsPartOfAMarker) {
+  const std::string text =
+      "<|channel>thought\nstep 1\n step 2 \n<channel|>Answer: "
+      "<|tool_call>call:f{a:[1,2]}<tool_call|> done<turn|>trailing";
+  const ParsedChatOutput whole = ParseChatOutput(text);
+  EXPECT_EQ(whole.reasoning, "step 1\n step 2");
+  EXPECT_EQ(whole.content, "Answer:  done");
+  ASSERT_EQ(whole.tool_calls.size(), 1u);
+  EXPECT_EQ(whole.tool_calls[0].ArgumentsJson(), R"({"a":[1,2]})");
+  for (size_t piece = 1; piece <= 7; ++piece) {
+    SCOPED_TRACE("piece " + std::to_string(piece));
+    ChatOutputParser parser;
+    for (size_t i = 0; i < text.size(); i += piece) {
+      const ChatOutputDelta d = parser.Push(text.substr(i, piece));
+      EXPECT_EQ(d.content.find('<'), std::string::npos) << d.content;
+      EXPECT_EQ(d.reasoning.find('<'), std::string::npos) << d.reasoning;
+    }
+    EXPECT_TRUE(parser.Finish().empty());
+    EXPECT_EQ(parser.result().content, whole.content);
+    EXPECT_EQ(parser.result().reasoning, whole.reasoning);
+    ASSERT_EQ(parser.result().tool_calls.size(), 1u);
+  }
+}
+
+// The model may emit any bytes inside a string: arguments that are not
+// valid UTF-8 serialize with U+FFFD in place of each bad byte, never throw.
+TEST(ChatOutputParserTest, InvalidUtf8InToolCallArguments) {
+  const std::string text =
+      "<|tool_call>call:say{text:<|\"|>caf\xC3 \xFF!<|\"|>,"
+      "\xFEkey:1}<tool_call|>ok<turn|>";
+  const ParsedChatOutput out = ParseChatOutput(text);
+  ASSERT_EQ(out.tool_calls.size(), 1u);
+  EXPECT_EQ(out.tool_calls[0].name, "say");
+  const std::string json = out.tool_calls[0].ArgumentsJson();
+  EXPECT_EQ(json,
+            "{\"text\":\"caf\xEF\xBF\xBD \xEF\xBF\xBD!\","
+            "\"\xEF\xBF\xBDkey\":1}");
+  EXPECT_EQ(out.content, "ok");
+  // The result is valid JSON again.
+  EXPECT_FALSE(OrderedJson::parse(json, nullptr, false).is_discarded());
+  // Streamed byte by byte: the same call.
+  const ParsedChatOutput streamed = ParseInChunks(text, 1);
+  ASSERT_EQ(streamed.tool_calls.size(), 1u);
+  EXPECT_EQ(streamed.tool_calls[0].ArgumentsJson(), json);
 }
 
 TEST(ChatOutputParserTest, ReasoningNeverLeaksIntoContent) {
@@ -173,6 +239,21 @@ TEST(ToolCallSyntaxTest, RoundTripsTheTemplateValueSyntax) {
   EXPECT_EQ(empty.ArgumentsJson(), "{}");
 }
 
+TEST(ToolCallSyntaxTest, KeepsKeyOrderEscapesAndBareWords) {
+  ASSERT_OK_AND_ASSIGN(
+      OrderedJson v,
+      ParseGemmaValue("{z:1.5,a:[true,false,null,None],"
+                      "m:{<|\"|>k<|\"|>:<|\"|>say \"hi\"<|\"|>},e:1e-05,"
+                      "unit:celsius}"));
+  // Keys in the model's order, not sorted; quotes inside strings escaped; a
+  // bare word the model left unquoted kept as a string.
+  EXPECT_EQ(v.dump(),
+            R"({"z":1.5,"a":[true,false,null,null],"m":{"k":"say \"hi\""},)"
+            R"("e":1e-05,"unit":"celsius"})");
+  ASSERT_OK_AND_ASSIGN(OrderedJson empty, ParseGemmaValue("{}"));
+  EXPECT_EQ(empty.dump(), "{}");
+}
+
 TEST(ToolCallSyntaxTest, ErrorsSayWhere) {
   EXPECT_THAT(ParseToolCallText("get{}"),
               StatusIs(absl::StatusCode::kInvalidArgument, "call:NAME"));
@@ -185,6 +266,8 @@ TEST(ToolCallSyntaxTest, ErrorsSayWhere) {
       StatusIs(absl::StatusCode::kInvalidArgument, "unterminated mapping"));
   EXPECT_THAT(ParseGemmaValue("[1,2] extra"),
               StatusIs(absl::StatusCode::kInvalidArgument, "after the value"));
+  EXPECT_THAT(ParseGemmaValue("{a:<|\"|>open"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "unterminated"));
   std::string deep(100, '[');
   EXPECT_THAT(ParseGemmaValue(deep),
               StatusIs(absl::StatusCode::kInvalidArgument, "deep"));
