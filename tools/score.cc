@@ -3,6 +3,9 @@
 // end, as `gemma4 generate` prepares them), writing the logits of every
 // position, after the final soft cap, as a float32 [T, vocab] .npy file —
 // the quantity the golden fixtures' prompt*_logits.npy hold.
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -18,6 +21,31 @@
 #include "tools/prompt_input.h"
 
 namespace gemma::tools {
+namespace {
+
+// Refuses an --output whose directory is missing or not writable before
+// the model is loaded and run.
+absl::Status CheckOutputPath(const std::string& output) {
+  if (output.empty() || output.back() == '/') {
+    return absl::InvalidArgumentError("--output must name a file");
+  }
+  const size_t slash = output.find_last_of('/');
+  const std::string dir = slash == std::string::npos ? "."
+                          : slash == 0               ? "/"
+                                                     : output.substr(0, slash);
+  struct stat st;
+  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--output ", output, ": the directory ", dir, " does not exist"));
+  }
+  if (access(dir.c_str(), W_OK) != 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--output ", output, ": the directory ", dir, " is not writable"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 absl::Status RunScore(int argc, char** argv) {
   std::vector<FlagSpec> flags = {{"model", false, "checkpoint directory"}};
@@ -39,9 +67,7 @@ absl::Status RunScore(int argc, char** argv) {
   }
   GEMMA_ASSIGN_OR_RETURN(std::string model, args->Require("model"));
   GEMMA_ASSIGN_OR_RETURN(std::string output, args->Require("output"));
-  if (output.empty()) {
-    return absl::InvalidArgumentError("--output must name a file");
-  }
+  GEMMA_RETURN_IF_ERROR(CheckOutputPath(output));
   GEMMA_ASSIGN_OR_RETURN(OutputFormat format, ParseFormat(*args));
   GEMMA_RETURN_IF_ERROR(CheckPromptFlags(*args));
   GEMMA_ASSIGN_OR_RETURN(std::optional<int64_t> threads,

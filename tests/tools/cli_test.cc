@@ -1,95 +1,19 @@
 // End-to-end tests of the gemma4 binary: its output is compared with the
 // keras-hub goldens (tokenizer cases, prompt ids, generated ids and text).
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "base/mapped_file.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
-#include "tests/testing/status_matchers.h"
-#include "tests/testing/testdata.h"
+#include "tests/tools/cli_runner.h"
 
 namespace gemma::tools {
 namespace {
 
 using ::testing::HasSubstr;
-using Json = nlohmann::json;
-
-struct CliResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string Quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      q += "'\\''";
-    } else {
-      q += c;
-    }
-  }
-  return q + "'";
-}
-
-class CliTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/gemma4_cli_test_XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    tmp_ = tmpl;
-  }
-  void TearDown() override {
-    std::system(absl::StrCat("rm -rf ", Quote(tmp_)).c_str());
-  }
-
-  CliResult Run(const std::vector<std::string>& args) {
-    std::string cmd = Quote(GEMMA4_BIN);
-    for (const std::string& a : args) absl::StrAppend(&cmd, " ", Quote(a));
-    const std::string err_path = tmp_ + "/stderr.txt";
-    absl::StrAppend(&cmd, " 2>", Quote(err_path));
-    CliResult r;
-    FILE* pipe = popen(cmd.c_str(), "r");
-    if (pipe == nullptr) return r;
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof(buf), pipe)) > 0) r.out.append(buf, n);
-    const int status = pclose(pipe);
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    auto err = ReadFileToString(err_path);
-    if (err.ok()) r.err = *err;
-    return r;
-  }
-
-  static Json ReadJson(const std::string& path) {
-    auto text = ReadFileToString(path);
-    EXPECT_OK(text.status());
-    return text.ok() ? Json::parse(*text) : Json();
-  }
-
-  void WriteFile(const std::string& path, const std::string& text) {
-    FILE* f = std::fopen(path.c_str(), "wb");
-    ASSERT_NE(f, nullptr);
-    std::fwrite(text.data(), 1, text.size(), f);
-    std::fclose(f);
-  }
-
-  static std::string Golden(const std::string& rel) {
-    return gemma::testing::GoldenPath(rel);
-  }
-
-  std::string tmp_;
-};
 
 TEST_F(CliTest, TokenizeMatchesTheTokenizerCases) {
   const Json cases = ReadJson(Golden("e2b_like/tokenizer_cases.json"));
@@ -198,17 +122,6 @@ TEST_F(CliTest, GenerateFromPromptTextStripPromptAndStopString) {
            "--stop-token-ids", "none"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, full + "\n");
-}
-
-std::vector<int32_t> ReadIntNpy(const std::string& path) {
-  auto text = ReadFileToString(path);
-  EXPECT_OK(text.status());
-  if (!text.ok() || text->size() < 10) return {};
-  const size_t header = static_cast<unsigned char>((*text)[8]) |
-                        (static_cast<unsigned char>((*text)[9]) << 8);
-  std::vector<int32_t> out((text->size() - 10 - header) / 4);
-  std::memcpy(out.data(), text->data() + 10 + header, out.size() * 4);
-  return out;
 }
 
 // Image prompts end to end (Hugging Face placement): the same tokens as the
