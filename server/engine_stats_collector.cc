@@ -26,12 +26,43 @@ struct ModelTotals {
   int64_t preemptions = 0;
   int64_t steps = 0;
   int64_t instances = 0;
-  int64_t media_items = 0;
-  int64_t media_soft_tokens = 0;
-  int64_t media_cache_hits = 0;
-  int64_t media_encoder_calls = 0;
-  double media_encoder_seconds = 0;
+  // Media counters by modality: image, audio, video (kModalities order).
+  engine::EngineStats::MediaCounters media[3];
 };
+
+using Counters = engine::EngineStats::MediaCounters;
+
+constexpr const char* kModalities[3] = {"image", "audio", "video"};
+
+void Add(const engine::EngineStats::MediaCounters& from,
+         engine::EngineStats::MediaCounters* to) {
+  to->items_total += from.items_total;
+  to->soft_tokens_total += from.soft_tokens_total;
+  to->cache_hits_total += from.cache_hits_total;
+  to->encoder_calls_total += from.encoder_calls_total;
+  to->encoder_seconds_total += from.encoder_seconds_total;
+}
+
+// A counter family with one sample per model and modality.
+template <typename F>
+MetricFamily ModalityFamily(const char* name, const char* help,
+                            const std::map<std::string, ModelTotals>& totals,
+                            F value) {
+  MetricFamily family;
+  family.name = name;
+  family.help = help;
+  family.type = MetricType::Counter;
+  for (const auto& [model, t] : totals) {
+    for (int i = 0; i < 3; ++i) {
+      ClientMetric m;
+      m.label.push_back({"model", model});
+      m.label.push_back({"modality", kModalities[i]});
+      m.counter.value = static_cast<double>(value(t.media[i]));
+      family.metric.push_back(std::move(m));
+    }
+  }
+  return family;
+}
 
 // One family, one sample per model, value chosen by `value`.
 template <typename F>
@@ -84,11 +115,9 @@ std::vector<MetricFamily> EngineStatsCollector::ToFamilies(
     t.preemptions += s.preemptions_total;
     t.steps += s.steps_total;
     t.instances += 1;
-    t.media_items += s.media_items_total;
-    t.media_soft_tokens += s.media_soft_tokens_total;
-    t.media_cache_hits += s.media_cache_hits_total;
-    t.media_encoder_calls += s.media_encoder_calls_total;
-    t.media_encoder_seconds += s.media_encoder_seconds_total;
+    Add(s.media_image, &t.media[0]);
+    Add(s.media_audio, &t.media[1]);
+    Add(s.media_video, &t.media[2]);
   }
   const MetricType kGauge = MetricType::Gauge;
   const MetricType kCounter = MetricType::Counter;
@@ -133,23 +162,28 @@ std::vector<MetricFamily> EngineStatsCollector::ToFamilies(
              [](const ModelTotals& t) { return t.steps; }),
       Family("gemma4_engine_instances", "Engine instances serving the model.",
              kGauge, totals, [](const ModelTotals& t) { return t.instances; }),
-      Family("gemma4_media_items_total",
-             "Media items (images, audio clips, video frames) accepted.",
-             kCounter, totals,
-             [](const ModelTotals& t) { return t.media_items; }),
-      Family("gemma4_media_soft_tokens_total",
-             "Soft tokens of the accepted media items.", kCounter, totals,
-             [](const ModelTotals& t) { return t.media_soft_tokens; }),
-      Family("gemma4_media_cache_hits_total",
-             "Media items served from the encoder cache (no tower call).",
-             kCounter, totals,
-             [](const ModelTotals& t) { return t.media_cache_hits; }),
-      Family("gemma4_media_encoder_calls_total", "Vision/audio tower calls.",
-             kCounter, totals,
-             [](const ModelTotals& t) { return t.media_encoder_calls; }),
-      Family("gemma4_media_encoder_seconds_total",
-             "Seconds spent in vision/audio tower calls.", kCounter, totals,
-             [](const ModelTotals& t) { return t.media_encoder_seconds; }),
+      ModalityFamily(
+          "gemma4_media_items_total",
+          "Media items accepted, by modality (images, audio clips, video "
+          "frames).",
+          totals, [](const Counters& c) { return c.items_total; }),
+      ModalityFamily("gemma4_media_soft_tokens_total",
+                     "Soft tokens of the accepted media items, by modality.",
+                     totals,
+                     [](const Counters& c) { return c.soft_tokens_total; }),
+      ModalityFamily(
+          "gemma4_media_cache_hits_total",
+          "Media items served from the encoder cache (no tower call), by "
+          "modality.",
+          totals, [](const Counters& c) { return c.cache_hits_total; }),
+      ModalityFamily(
+          "gemma4_media_encoder_calls_total",
+          "Vision/audio tower calls, by modality (one per video frame).",
+          totals, [](const Counters& c) { return c.encoder_calls_total; }),
+      ModalityFamily("gemma4_media_encoder_seconds_total",
+                     "Seconds spent in vision/audio tower calls, by modality.",
+                     totals,
+                     [](const Counters& c) { return c.encoder_seconds_total; }),
   };
 }
 

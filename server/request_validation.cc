@@ -29,9 +29,59 @@ absl::Status CheckText(absl::string_view text, const std::string& field) {
   return absl::OkStatus();
 }
 
-// `kind` is "image" or "audio": the MIME type's top-level type.
+// A video: its file or its frames (not both), a video MIME type (or GIF),
+// and a sane frame rate.
+absl::Status CheckVideo(const Media& media, const std::string& field) {
+  if (!media.data().empty() && media.frames_size() > 0) {
+    return Invalid(absl::StrCat(field,
+                                " has both data and frames; send the video "
+                                "file in data or its frames in frames"));
+  }
+  if (media.data().empty() && media.frames_size() == 0) {
+    return Invalid(absl::StrCat(field,
+                                ".data is empty; send the video file's bytes "
+                                "(not base64), or its frames in frames"));
+  }
+  for (int i = 0; i < media.frames_size(); ++i) {
+    if (media.frames(i).empty()) {
+      return Invalid(absl::StrCat(field, ".frames[", i,
+                                  "] is empty; send each frame's image file "
+                                  "bytes"));
+    }
+  }
+  const double fps = media.frames_per_second();
+  if (!(fps >= 0 && fps <= 1000)) {
+    return Invalid(absl::StrCat(field, ".frames_per_second is ", fps,
+                                "; use a rate in (0, 1000], or 0 for 24"));
+  }
+  if (fps != 0 && media.frames_size() == 0) {
+    return Invalid(absl::StrCat(field,
+                                ".frames_per_second is set without frames; "
+                                "a video file's rate comes from the file"));
+  }
+  if (!media.mime_type().empty() && media.frames_size() > 0) {
+    return Invalid(absl::StrCat(field,
+                                ".mime_type is set with frames; each frame's "
+                                "image format is detected from its bytes"));
+  }
+  if (!media.mime_type().empty() &&
+      !absl::StartsWith(media.mime_type(), "video/") &&
+      media.mime_type() != "image/gif") {
+    return Invalid(absl::StrCat(field, ".mime_type is '", media.mime_type(),
+                                "'; expected video/... or image/gif (or "
+                                "empty to detect it from the bytes)"));
+  }
+  return absl::OkStatus();
+}
+
+// `kind` is "image", "audio" or "video": the MIME type's top-level type.
 absl::Status CheckMedia(const Media& media, absl::string_view kind,
                         const std::string& field) {
+  if (kind == "video") return CheckVideo(media, field);
+  if (media.frames_size() > 0 || media.frames_per_second() != 0) {
+    return Invalid(absl::StrCat(field, ".frames is only for videos; send the ",
+                                kind, " file in data"));
+  }
   if (media.data().empty()) {
     return Invalid(absl::StrCat(field, ".data is empty; send the ", kind,
                                 " file's bytes (not base64)"));
@@ -105,9 +155,14 @@ absl::Status CheckMessage(const ChatMessage& message,
         GEMMA_RETURN_IF_ERROR(CheckMedia(part.audio(), "audio",
                                          absl::StrCat(part_field, ".audio")));
         break;
+      case ContentPart::kVideo:
+        GEMMA_RETURN_IF_ERROR(CheckMedia(part.video(), "video",
+                                         absl::StrCat(part_field, ".video")));
+        break;
       default:
-        return Invalid(
-            absl::StrCat(part_field, " is empty; set text, image or audio"));
+        return Invalid(absl::StrCat(part_field,
+                                    " is empty; set text, image, audio or "
+                                    "video"));
     }
   }
   const bool is_assistant = role == "assistant" || role == "model";
@@ -152,12 +207,12 @@ absl::Status CheckChat(const ChatPrompt& chat, const std::string& field) {
     GEMMA_RETURN_IF_ERROR(CheckMessage(
         chat.messages(i), absl::StrCat(field, ".messages[", i, "]")));
     for (const ContentPart& part : chat.messages(i).parts()) {
-      if (part.has_image() || part.has_audio()) ++media;
+      if (part.has_image() || part.has_audio() || part.has_video()) ++media;
     }
   }
   if (media > kMaxMediaPerPrompt) {
     return Invalid(absl::StrCat(field, " has ", media,
-                                " images and audio clips; at most ",
+                                " images, audio clips and videos; at most ",
                                 kMaxMediaPerPrompt));
   }
   for (int i = 0; i < chat.tools_size(); ++i) {
@@ -193,10 +248,13 @@ absl::Status ValidatePrompt(const Prompt& prompt, const std::string& field) {
       const gemma4::v1::TextPrompt& text = prompt.text();
       const std::string f = absl::StrCat(field, ".text");
       GEMMA_RETURN_IF_ERROR(CheckText(text.text(), absl::StrCat(f, ".text")));
-      if (text.images_size() + text.audio_size() > kMaxMediaPerPrompt) {
-        return Invalid(absl::StrCat(
-            f, " has ", text.images_size() + text.audio_size(),
-            " images and audio clips; at most ", kMaxMediaPerPrompt));
+      const int parts =
+          text.images_size() + text.audio_size() + text.videos_size();
+      if (parts > kMaxMediaPerPrompt) {
+        return Invalid(absl::StrCat(f, " has ", parts,
+                                    " images, audio clips and videos; at "
+                                    "most ",
+                                    kMaxMediaPerPrompt));
       }
       const int image_marks = CountOccurrences(text.text(), kImagePlaceholder);
       if (image_marks != text.images_size()) {
@@ -213,6 +271,13 @@ absl::Status ValidatePrompt(const Prompt& prompt, const std::string& field) {
             " audio clips were sent; put one placeholder where each clip "
             "goes"));
       }
+      const int video_marks = CountOccurrences(text.text(), kVideoPlaceholder);
+      if (video_marks != text.videos_size()) {
+        return Invalid(absl::StrCat(
+            f, ".text has ", video_marks, " ", kVideoPlaceholder,
+            " placeholders but ", text.videos_size(),
+            " videos were sent; put one placeholder where each video goes"));
+      }
       if (text.text().empty()) {
         return Invalid(absl::StrCat(f, ".text is empty"));
       }
@@ -223,6 +288,10 @@ absl::Status ValidatePrompt(const Prompt& prompt, const std::string& field) {
       for (int i = 0; i < text.audio_size(); ++i) {
         GEMMA_RETURN_IF_ERROR(CheckMedia(text.audio(i), "audio",
                                          absl::StrCat(f, ".audio[", i, "]")));
+      }
+      for (int i = 0; i < text.videos_size(); ++i) {
+        GEMMA_RETURN_IF_ERROR(CheckMedia(text.videos(i), "video",
+                                         absl::StrCat(f, ".videos[", i, "]")));
       }
       return absl::OkStatus();
     }
@@ -262,17 +331,23 @@ absl::Status ValidatePrompts(
 
 absl::Status CheckModalities(const engine::ModelInfo& model,
                              const Prompt& prompt, const std::string& field) {
-  int images = 0, audio = 0;
+  int images = 0, audio = 0, videos = 0;
   if (prompt.has_text()) {
     images = prompt.text().images_size();
     audio = prompt.text().audio_size();
+    videos = prompt.text().videos_size();
   } else if (prompt.has_chat()) {
     for (const ChatMessage& m : prompt.chat().messages()) {
       for (const ContentPart& p : m.parts()) {
         images += p.has_image();
         audio += p.has_audio();
+        videos += p.has_video();
       }
     }
+  }
+  if (videos > 0 && !model.video) {
+    return Invalid(absl::StrCat(field, " has ", videos, " video(s) but model '",
+                                model.name, "' takes no video"));
   }
   if (images > 0 && !model.image) {
     return Invalid(absl::StrCat(field, " has ", images, " image(s) but model '",

@@ -18,11 +18,12 @@ namespace gemma::server {
 
 // Most prompts one request may carry.
 inline constexpr int kMaxPromptsPerRequest = 64;
-// Most images / audio clips one prompt may carry.
+// Most images / audio clips / videos one prompt may carry.
 inline constexpr int kMaxMediaPerPrompt = 32;
 
 inline constexpr char kImagePlaceholder[] = "<|image|>";
 inline constexpr char kAudioPlaceholder[] = "<|audio|>";
+inline constexpr char kVideoPlaceholder[] = "<|video|>";
 
 // Checks `model` and `prompts` (1..kMaxPromptsPerRequest, each valid).
 absl::Status ValidatePrompts(
@@ -33,7 +34,8 @@ absl::Status ValidatePrompts(
 absl::Status ValidatePrompt(const gemma4::v1::Prompt& prompt,
                             const std::string& field);
 
-// Media the model cannot take (an image for a text-only model, ...).
+// Media the model cannot take (an image or a video for a text-only model,
+// audio for a model without an audio tower).
 absl::Status CheckModalities(const engine::ModelInfo& model,
                              const gemma4::v1::Prompt& prompt,
                              const std::string& field);

@@ -27,6 +27,23 @@ const Histogram::BucketBoundaries& PreprocessBuckets() {
   return *kBuckets;
 }
 
+// One media item's decode + processing: milliseconds for an image, up to
+// seconds for a long audio clip or a video.
+const Histogram::BucketBoundaries& MediaPreprocessBuckets() {
+  static const auto* const kBuckets = new Histogram::BucketBoundaries{
+      0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+      0.25,  0.5,    1,     2.5,  5,     10,   30};
+  return *kBuckets;
+}
+
+// Soft tokens of one prompt's media: 1 (a tiny audio clip) to 32 video
+// frames x 70 and more.
+const Histogram::BucketBoundaries& MediaTokenBuckets() {
+  static const auto* const kBuckets = new Histogram::BucketBoundaries{
+      16, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768};
+  return *kBuckets;
+}
+
 const Histogram::BucketBoundaries& TokenBuckets() {
   static const auto* const kBuckets = new Histogram::BucketBoundaries{
       1,    4,    16,   64,    128,   256,   512,   1024,
@@ -90,6 +107,8 @@ std::vector<std::string> ServerMetrics::FamilyNames() {
           "gemma4_cached_prompt_tokens_total",
           "gemma4_generations_finished_total",
           "gemma4_preprocess_duration_seconds",
+          "gemma4_media_preprocess_duration_seconds",
+          "gemma4_request_media_soft_tokens",
           "gemma4_model_load_duration_seconds"};
 }
 
@@ -163,6 +182,18 @@ ServerMetrics::ServerMetrics(prometheus::Registry& registry)
                       .Help("Time per preprocessing stage of one prompt "
                             "(chat_template, tokenize, image, audio).")
                       .Register(registry)),
+      media_preprocess_(
+          prometheus::BuildHistogram()
+              .Name("gemma4_media_preprocess_duration_seconds")
+              .Help("Time to decode and preprocess one media item, by "
+                    "modality (image, audio, video), on the RPC thread.")
+              .Register(registry)),
+      media_soft_tokens_(
+          prometheus::BuildHistogram()
+              .Name("gemma4_request_media_soft_tokens")
+              .Help("Soft tokens of the media of one prompt that carries "
+                    "media (all frames of its videos included).")
+              .Register(registry)),
       model_load_(prometheus::BuildGauge()
                       .Name("gemma4_model_load_duration_seconds")
                       .Help("Time it took to load each model at startup.")
@@ -224,6 +255,19 @@ void ServerMetrics::RecordPreprocess(PreprocessStage stage,
                                      absl::Duration duration) {
   preprocess_.Add({{"stage", StageName(stage)}}, PreprocessBuckets())
       .Observe(Seconds(duration));
+}
+
+void ServerMetrics::RecordMediaPreprocess(absl::string_view modality,
+                                          absl::Duration duration) {
+  media_preprocess_
+      .Add({{"modality", std::string(modality)}}, MediaPreprocessBuckets())
+      .Observe(Seconds(duration));
+}
+
+void ServerMetrics::RecordPromptMediaSoftTokens(absl::string_view model,
+                                                int soft_tokens) {
+  media_soft_tokens_.Add({{"model", ModelLabel(model)}}, MediaTokenBuckets())
+      .Observe(soft_tokens);
 }
 
 void ServerMetrics::SetModelLoadTime(absl::string_view model,

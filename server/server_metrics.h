@@ -53,6 +53,12 @@ class ServerMetrics {
   void RecordInterTokenLatency(absl::string_view model, absl::Duration gap,
                                int tokens);
   void RecordPreprocess(PreprocessStage stage, absl::Duration duration);
+  // One media item's decoding and preprocessing; `modality` is "image",
+  // "audio" or "video".
+  void RecordMediaPreprocess(absl::string_view modality,
+                             absl::Duration duration);
+  // The soft tokens of one prompt's media (called for prompts with media).
+  void RecordPromptMediaSoftTokens(absl::string_view model, int soft_tokens);
   void SetModelLoadTime(absl::string_view model, absl::Duration duration);
 
  private:
@@ -71,6 +77,8 @@ class ServerMetrics {
   prometheus::Family<prometheus::Counter>& cached_prompt_tokens_total_;
   prometheus::Family<prometheus::Counter>& finished_;
   prometheus::Family<prometheus::Histogram>& preprocess_;
+  prometheus::Family<prometheus::Histogram>& media_preprocess_;
+  prometheus::Family<prometheus::Histogram>& media_soft_tokens_;
   prometheus::Family<prometheus::Gauge>& model_load_;
 };
 

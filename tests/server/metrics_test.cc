@@ -12,6 +12,7 @@
 #include "prometheus/registry.h"
 #include "prometheus/text_serializer.h"
 #include "server/engine_stats_collector.h"
+#include "server/media_conversion.h"
 #include "server/server_metrics.h"
 
 namespace gemma::server {
@@ -40,6 +41,8 @@ void RecordSomething(ServerMetrics& metrics) {
   metrics.RecordGeneration("m", result);
   metrics.RecordInterTokenLatency("m", absl::Milliseconds(30), 3);
   metrics.RecordPreprocess(PreprocessStage::kTokenize, absl::Microseconds(50));
+  metrics.RecordMediaPreprocess("image", absl::Milliseconds(3));
+  metrics.RecordPromptMediaSoftTokens("m", 60);
   metrics.SetModelLoadTime("m", absl::Seconds(2));
   metrics.RpcFinished("Generate", "m", absl::StatusCode::kOk,
                       absl::Milliseconds(80));
@@ -127,6 +130,83 @@ TEST(ServerMetricsTest, RecordsLabelsAndValues) {
           R"(gemma4_preprocess_duration_seconds_count{stage="tokenize"} 1)"));
   EXPECT_THAT(text, ::testing::HasSubstr(
                         R"(gemma4_model_load_duration_seconds{model="m"} 2)"));
+}
+
+// The front end's media report of one prompt: each item's preprocessing
+// time under its modality, the prompt's soft tokens once.
+TEST(ServerMetricsTest, MediaReportIsRecordedPerModality) {
+  prometheus::Registry registry;
+  ServerMetrics metrics(registry);
+  engine::MediaReport report;
+  report.items.push_back(
+      {engine::MediaBlob::Kind::kVideo, absl::Milliseconds(300), 3 * 20, 3});
+  report.items.push_back(
+      {engine::MediaBlob::Kind::kImage, absl::Milliseconds(2), 60, 0});
+  report.items.push_back(
+      {engine::MediaBlob::Kind::kVideo, absl::Milliseconds(40), 20, 1});
+  RecordMediaReport(&metrics, "m", report);
+  RecordMediaReport(&metrics, "m", engine::MediaReport());  // No media.
+  RecordMediaReport(nullptr, "m", report);                  // No metrics.
+  const std::string text =
+      prometheus::TextSerializer().Serialize(registry.Collect());
+  using ::testing::HasSubstr;
+  EXPECT_THAT(
+      text,
+      HasSubstr(
+          R"(gemma4_media_preprocess_duration_seconds_count{modality="video"} 2)"));
+  EXPECT_THAT(
+      text,
+      HasSubstr(
+          R"(gemma4_media_preprocess_duration_seconds_sum{modality="video"} 0.34)"));
+  EXPECT_THAT(
+      text,
+      HasSubstr(
+          R"(gemma4_media_preprocess_duration_seconds_count{modality="image"} 1)"));
+  EXPECT_THAT(text, ::testing::Not(HasSubstr(R"(modality="audio")")));
+  // 0.3 s falls in the (0.25, 0.5] bucket: 1 video item at le=0.25.
+  EXPECT_THAT(
+      text,
+      HasSubstr(
+          R"(gemma4_media_preprocess_duration_seconds_bucket{modality="video",le="0.25"} 1)"));
+  EXPECT_THAT(
+      text,
+      HasSubstr(R"(gemma4_request_media_soft_tokens_count{model="m"} 1)"));
+  EXPECT_THAT(
+      text,
+      HasSubstr(R"(gemma4_request_media_soft_tokens_sum{model="m"} 140)"));
+}
+
+// Media counters are exported per model and modality, instances summed.
+TEST(EngineStatsCollectorTest, MediaCountersByModality) {
+  std::vector<engine::EngineStats> stats(2);
+  stats[0].model = stats[1].model = "a";
+  stats[0].media_video.items_total = 32;
+  stats[1].media_video.items_total = 4;
+  stats[0].media_video.encoder_calls_total = 30;
+  stats[0].media_video.cache_hits_total = 2;
+  stats[1].media_image.encoder_seconds_total = 0.5;
+  stats[0].media_audio.soft_tokens_total = 750;
+  const std::string text = prometheus::TextSerializer().Serialize(
+      EngineStatsCollector::ToFamilies(stats));
+  using ::testing::HasSubstr;
+  EXPECT_THAT(
+      text,
+      HasSubstr(
+          "gemma4_media_items_total{model=\"a\",modality=\"video\"} 36\n"));
+  EXPECT_THAT(
+      text,
+      HasSubstr(
+          "gemma4_media_items_total{model=\"a\",modality=\"image\"} 0\n"));
+  EXPECT_THAT(text, HasSubstr("gemma4_media_encoder_calls_total{model=\"a\","
+                              "modality=\"video\"} 30\n"));
+  EXPECT_THAT(
+      text,
+      HasSubstr(
+          "gemma4_media_cache_hits_total{model=\"a\",modality=\"video\"} 2\n"));
+  EXPECT_THAT(text, HasSubstr("gemma4_media_encoder_seconds_total{model=\"a\","
+                              "modality=\"image\"} 0.5\n"));
+  EXPECT_THAT(text, HasSubstr("gemma4_media_soft_tokens_total{model=\"a\","
+                              "modality=\"audio\"} 750\n"));
 }
 
 TEST(EngineStatsCollectorTest, SumsInstancesPerModel) {

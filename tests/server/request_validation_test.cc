@@ -157,6 +157,105 @@ TEST(CheckModalitiesTest, RefusesMediaTheModelCannotTake) {
   EXPECT_OK(CheckModalities(multimodal, chat, "p"));
 }
 
+Prompt VideoPrompt(const std::string& text, int videos) {
+  Prompt p;
+  p.mutable_text()->set_text(text);
+  for (int i = 0; i < videos; ++i) {
+    auto* m = p.mutable_text()->add_videos();
+    m->set_mime_type("video/mp4");
+    m->set_data("....ftypisom");
+  }
+  return p;
+}
+
+TEST(ValidatePromptTest, Videos) {
+  EXPECT_OK(ValidatePrompt(VideoPrompt("Watch <|video|>", 1), "p"));
+  EXPECT_THAT(ValidatePrompt(VideoPrompt("Watch", 1), "p"),
+              StatusIs(kInvalid,
+                       "p.text.text has 0 <|video|> placeholders but 1 "
+                       "videos were sent"));
+  EXPECT_THAT(ValidatePrompt(VideoPrompt("<|video|><|video|>", 1), "p"),
+              StatusIs(kInvalid, "2 <|video|> placeholders but 1 videos"));
+  // A list of frames instead of a file.
+  Prompt frames = VideoPrompt("<|video|>", 1);
+  auto* video = frames.mutable_text()->mutable_videos(0);
+  video->clear_data();
+  video->clear_mime_type();
+  video->add_frames("\x89PNG...");
+  video->add_frames("\x89PNG...");
+  video->set_frames_per_second(2);
+  EXPECT_OK(ValidatePrompt(frames, "p"));
+  Prompt both = frames;
+  both.mutable_text()->mutable_videos(0)->set_data("....ftypisom");
+  EXPECT_THAT(ValidatePrompt(both, "p"),
+              StatusIs(kInvalid, "p.text.videos[0] has both data and frames"));
+  Prompt empty_frame = frames;
+  empty_frame.mutable_text()->mutable_videos(0)->set_frames(1, "");
+  EXPECT_THAT(ValidatePrompt(empty_frame, "p"),
+              StatusIs(kInvalid, "p.text.videos[0].frames[1] is empty"));
+  Prompt bad_fps = frames;
+  bad_fps.mutable_text()->mutable_videos(0)->set_frames_per_second(-1);
+  EXPECT_THAT(ValidatePrompt(bad_fps, "p"),
+              StatusIs(kInvalid, "p.text.videos[0].frames_per_second is -1"));
+  Prompt fps_without_frames = VideoPrompt("<|video|>", 1);
+  fps_without_frames.mutable_text()->mutable_videos(0)->set_frames_per_second(
+      30);
+  EXPECT_THAT(ValidatePrompt(fps_without_frames, "p"),
+              StatusIs(kInvalid, "frames_per_second is set without frames"));
+  Prompt empty = VideoPrompt("<|video|>", 1);
+  empty.mutable_text()->mutable_videos(0)->clear_data();
+  EXPECT_THAT(ValidatePrompt(empty, "p"),
+              StatusIs(kInvalid, "p.text.videos[0].data is empty"));
+  Prompt wrong_type = VideoPrompt("<|video|>", 1);
+  wrong_type.mutable_text()->mutable_videos(0)->set_mime_type("image/png");
+  EXPECT_THAT(ValidatePrompt(wrong_type, "p"),
+              StatusIs(kInvalid, "videos[0].mime_type is 'image/png'"));
+  Prompt gif = VideoPrompt("<|video|>", 1);
+  gif.mutable_text()->mutable_videos(0)->set_mime_type("image/gif");
+  EXPECT_OK(ValidatePrompt(gif, "p"));
+  // Frames are for videos only.
+  Prompt image_frames = TextPrompt("<|image|>", 1);
+  image_frames.mutable_text()->mutable_images(0)->add_frames("x");
+  EXPECT_THAT(ValidatePrompt(image_frames, "p"),
+              StatusIs(kInvalid, "p.text.images[0].frames is only for videos"));
+  // In a chat.
+  Prompt chat = ChatPrompt();
+  auto* part = chat.mutable_chat()->mutable_messages(0)->add_parts();
+  part->mutable_video()->add_frames("\x89PNG...");
+  EXPECT_OK(ValidatePrompt(chat, "p"));
+  part->mutable_video()->set_mime_type("audio/wav");
+  EXPECT_THAT(ValidatePrompt(chat, "p"),
+              StatusIs(kInvalid,
+                       "p.chat.messages[0].parts[1].video.mime_type is set "
+                       "with frames"));
+  // Videos count toward the media per prompt.
+  EXPECT_THAT(
+      ValidatePrompt(VideoPrompt(std::string(kMaxMediaPerPrompt + 1, 'x'),
+                                 kMaxMediaPerPrompt + 1),
+                     "p"),
+      StatusIs(kInvalid, "images, audio clips and videos; at most"));
+}
+
+TEST(CheckModalitiesTest, VideoNeedsAVisionModel) {
+  engine::ModelInfo text_only;
+  text_only.name = "t";
+  EXPECT_THAT(CheckModalities(text_only, VideoPrompt("<|video|>", 1), "p"),
+              StatusIs(kInvalid,
+                       "p has 1 video(s) but model 't' takes no "
+                       "video"));
+  Prompt chat = ChatPrompt();
+  chat.mutable_chat()
+      ->mutable_messages(0)
+      ->add_parts()
+      ->mutable_video()
+      ->set_data("x");
+  EXPECT_THAT(CheckModalities(text_only, chat, "p"),
+              StatusIs(kInvalid, "takes no video"));
+  engine::ModelInfo vision = text_only;
+  vision.image = vision.video = true;
+  EXPECT_OK(CheckModalities(vision, chat, "p"));
+}
+
 TEST(CountOccurrencesTest, CountsNonOverlapping) {
   EXPECT_EQ(CountOccurrences("a<|image|>b<|image|>", kImagePlaceholder), 2);
   EXPECT_EQ(CountOccurrences("", kImagePlaceholder), 0);
