@@ -31,9 +31,13 @@ BatchRunner::~BatchRunner() = default;
 
 absl::Status BatchRunner::Run(
     const StepPlan& plan, std::vector<float>* logits,
-    absl::Span<const model::MultimodalInput* const> media) {
+    absl::Span<const model::MultimodalInput* const> media, StepHidden* hidden) {
   if (!media.empty() && media.size() != plan.items.size()) {
     return absl::InternalError("step media do not match the plan's items");
+  }
+  if (hidden != nullptr && hidden->all_rows.size() != plan.items.size()) {
+    return absl::InternalError(
+        "step hidden-state requests do not match the plan's items");
   }
   for (const BlockCopy& c : plan.copies) {
     kv_->CopyBlock(c.src, c.dst, c.positions);
@@ -47,11 +51,17 @@ absl::Status BatchRunner::Run(
     e.start_pos = item.start;
     e.blocks = s.table.blocks();
     if (!media.empty()) e.mm = media[entries.size()];
+    if (hidden != nullptr) e.all_hidden = hidden->all_rows[entries.size()];
     entries.push_back(e);
   }
   model::ForwardOutput out;
-  GEMMA_RETURN_IF_ERROR(
-      model_->Forward(state_.get(), kv_.get(), entries, &out));
+  GEMMA_RETURN_IF_ERROR(model_->Forward(state_.get(), kv_.get(), entries, &out,
+                                        /*want_hidden=*/hidden != nullptr));
+  if (hidden != nullptr) {
+    hidden->dim = out.hidden_dim;
+    hidden->row_begin = std::move(out.hidden_row_begin);
+    hidden->rows = std::move(out.hidden);
+  }
   logits->clear();
   for (size_t i = 0; i < plan.items.size(); ++i) {
     if (!plan.items[i].wants_logits) continue;

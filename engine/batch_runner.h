@@ -29,6 +29,24 @@ struct MultimodalInput;
 
 namespace gemma::engine {
 
+// Final-normed hidden states of a step's rows (contrastive search).
+struct StepHidden {
+  // In: one flag per plan item: every row of the chunk (1) or only its
+  // last row (0).
+  std::vector<char> all_rows;
+  // Out: item i owns rows [row_begin[i], row_begin[i + 1]) of `rows`, each
+  // of `dim` floats.
+  std::vector<int> row_begin;
+  std::vector<float> rows;
+  int dim = 0;
+
+  absl::Span<const float> item_rows(int i) const {
+    return absl::MakeConstSpan(rows).subspan(
+        static_cast<size_t>(row_begin[i]) * dim,
+        static_cast<size_t>(row_begin[i + 1] - row_begin[i]) * dim);
+  }
+};
+
 class BatchRunner {
  public:
   // Bytes of KV storage one token position takes (every cached layer's K
@@ -47,8 +65,11 @@ class BatchRunner {
   // `logits` receives one row of vocab_size() floats per item with
   // wants_logits, in plan order. `media`, when not empty, holds one entry
   // per plan item: that chunk's soft-token rows (null for text-only chunks).
+  // `hidden`, when not null, asks for hidden states (see StepHidden); its
+  // all_rows must then hold one flag per plan item.
   absl::Status Run(const StepPlan& plan, std::vector<float>* logits,
-                   absl::Span<const model::MultimodalInput* const> media = {});
+                   absl::Span<const model::MultimodalInput* const> media = {},
+                   StepHidden* hidden = nullptr);
 
   int vocab_size() const { return vocab_size_; }
 

@@ -6,6 +6,7 @@
 #include <optional>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "base/logging.h"
 #include "base/status_macros.h"
@@ -47,6 +48,9 @@ class EngineInstance::QueueSource : public AdmissionSource {
       peeked_->gen = std::move(req->gens[p]);
       peeked_->tokens = peeked_->gen->prompt_ids();
       e_->media_.Annotate(req->request.prompts[p], peeked_.get());
+      // Contrastive search needs the hidden state of every prompt position;
+      // the prefix cache has none (see engine_instance_contrastive.cc).
+      if (IsContrastive(*peeked_)) peeked_->media_begin = 0;
       return peeked_.get();
     }
   }
@@ -147,22 +151,29 @@ absl::Status EngineInstance::Submit(Request request) {
     return absl::DeadlineExceededError("the request's deadline has passed");
   }
   const SamplerType sampler = request.params.sampler.type;
-  if (sampler == SamplerType::kContrastive) {
-    return absl::UnimplementedError(
-        "contrastive search is not supported by this engine yet; use greedy, "
-        "random, top_k, top_p or beam");
+  const bool contrastive = sampler == SamplerType::kContrastive;
+  // Sequences one prompt runs as: its beams, or its contrastive candidates.
+  const int beams = sampler == SamplerType::kBeam
+                        ? request.params.sampler.num_beams
+                    : contrastive ? request.params.sampler.k
+                                  : 1;
+  if (contrastive && beams > options_.scheduler.max_running) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "contrastive search runs its k candidates as %d sequences at once; "
+        "this engine runs at most %d (lower k or start the server with a "
+        "larger max running count)",
+        beams, options_.scheduler.max_running));
   }
-  const int beams =
-      sampler == SamplerType::kBeam ? request.params.sampler.num_beams : 1;
   auto state = std::make_shared<RequestState>();
   const int block_size = options_.block_size;
   for (size_t i = 0; i < request.prompts.size(); ++i) {
     const PromptInput& prompt = request.prompts[i];
     GEMMA_RETURN_IF_ERROR(media_.ValidatePrompt(prompt, static_cast<int>(i)));
-    if (!prompt.media.empty() && beams > 1) {
-      return absl::UnimplementedError(
-          "beam search is not supported for prompts with media yet; use "
-          "greedy or a sampling method");
+    if (!prompt.media.empty() && (beams > 1 || contrastive)) {
+      return absl::UnimplementedError(absl::StrCat(
+          contrastive ? "contrastive" : "beam",
+          " search is not supported for prompts with media yet; use greedy "
+          "or a sampling method"));
     }
     uint64_t seed;
     {
@@ -180,21 +191,25 @@ absl::Status EngineInstance::Submit(Request request) {
                          static_cast<int>(i), seed,
                          traits_.strip_audio_tokens));
     // Worst case: the whole sequence, plus for every other beam its own
-    // blocks for the generated part (beams share the prompt's blocks).
+    // blocks for the generated part (beams share the prompt's blocks); a
+    // contrastive candidate shares all but the block its token lands in.
     const int64_t total = gen->max_total_length();
     const int64_t generated =
         total - static_cast<int64_t>(prompt.token_ids.size());
+    const int64_t per_member =
+        contrastive ? 1 : (generated + block_size - 1) / block_size + 1;
     const int64_t need_blocks =
-        (total + block_size - 1) / block_size +
-        int64_t{beams - 1} * ((generated + block_size - 1) / block_size + 1);
+        (total + block_size - 1) / block_size + int64_t{beams - 1} * per_member;
     if (need_blocks > blocks_.num_blocks()) {
       return absl::InvalidArgumentError(absl::StrFormat(
-          "prompt %d may need %d KV positions (%d tokens, %d beams), more "
+          "prompt %d may need %d KV positions (%d tokens, %d %s), more "
           "than the KV cache of one instance holds (%d); lower "
-          "max_length/max_new_tokens or num_beams, or start the server with a "
+          "max_length/max_new_tokens or %s, or start the server with a "
           "larger KV cache",
           i, need_blocks * block_size, total, beams,
-          int64_t{blocks_.num_blocks()} * block_size));
+          contrastive ? "candidates" : "beams",
+          int64_t{blocks_.num_blocks()} * block_size,
+          contrastive ? "k" : "num_beams"));
     }
     state->prompt_tokens += static_cast<int64_t>(prompt.token_ids.size());
     state->gens.push_back(std::move(gen));
@@ -315,19 +330,26 @@ bool EngineInstance::Step() {
 
   const absl::Time start = absl::Now();
   std::vector<float> logits;
-  absl::Status status = media_status.ok()
-                            ? runner_->Run(plan, &logits, step_media.per_item)
-                            : media_status;
+  // Contrastive search needs hidden states.
+  StepHidden hidden;
+  hidden.all_rows = HiddenRowsWanted(plan);
+  StepHidden* want_hidden = hidden.all_rows.empty() ? nullptr : &hidden;
+  absl::Status status =
+      media_status.ok()
+          ? runner_->Run(plan, &logits, step_media.per_item, want_hidden)
+          : media_status;
   const absl::Time end = absl::Now();
   const int vocab = runner_->vocab_size();
   // Leaders (owners of a Sequence) touched by the step, in plan order.
   std::vector<ActiveSeq*> touched;
   std::vector<ActiveSeq*> beam_leaders;  // Groups that got a row.
+  std::vector<ActiveSeq*> contrastive_leaders;
   auto touch = [](std::vector<ActiveSeq*>& v, ActiveSeq* s) {
     if (std::find(v.begin(), v.end(), s) == v.end()) v.push_back(s);
   };
   int row = 0;
-  for (const StepItem& item : plan.items) {
+  for (size_t i = 0; i < plan.items.size(); ++i) {
+    const StepItem& item = plan.items[i];
     auto* seq = static_cast<ActiveSeq*>(item.seq);
     ActiveSeq* leader = seq->leader;
     touch(touched, leader);
@@ -337,11 +359,19 @@ bool EngineInstance::Step() {
     }
     scheduler_.Advance(item);
     if (!seq->cached_tokens.has_value()) seq->cached_tokens = seq->num_cached;
+    absl::Span<const float> row_logits;
+    if (item.wants_logits) {
+      row_logits =
+          absl::MakeConstSpan(logits).subspan(int64_t{row} * vocab, vocab);
+      ++row;
+      if (!leader->first_token.has_value()) leader->first_token = end;
+    }
+    if (IsContrastive(*leader)) {
+      TakeContrastiveRows(seq, item, row_logits, hidden.item_rows(i),
+                          hidden.dim, &contrastive_leaders);
+      continue;
+    }
     if (!item.wants_logits) continue;
-    absl::Span<const float> row_logits(logits.data() + int64_t{row} * vocab,
-                                       vocab);
-    ++row;
-    if (!leader->first_token.has_value()) leader->first_token = end;
     if (IsBeamSearch(*leader)) {
       if (leader->beam_group == nullptr) {
         StartBeams(leader, row_logits);
@@ -360,6 +390,11 @@ bool EngineInstance::Step() {
   }
   for (ActiveSeq* leader : beam_leaders) {
     if (leader->beam_group->Complete()) StepBeams(leader);
+  }
+  for (ActiveSeq* leader : contrastive_leaders) {
+    if (!leader->gen->finished() && leader->beam_group->Complete()) {
+      StepContrastive(leader);
+    }
   }
   if (!status.ok()) {
     LOG(ERROR) << "model '" << traits_.name << "' instance " << options_.index

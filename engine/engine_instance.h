@@ -118,6 +118,30 @@ class EngineInstance {
   static bool IsBeamSearch(const ActiveSeq& leader);
   void StartBeams(ActiveSeq* leader, absl::Span<const float> logits);
   void StepBeams(ActiveSeq* leader);
+  // Contrastive search (engine_instance_contrastive.cc): the prompt's
+  // prefill collects its hidden states; its last logits give the first k
+  // candidates, each a sequence of its own (forks sharing the blocks, like
+  // beams) that feeds its candidate token in the same batched step; once
+  // every candidate has its row, the sequence keeps the best and every
+  // candidate sequence takes a fork of the winner's blocks for the next
+  // candidates.
+  static bool IsContrastive(const ActiveSeq& leader);
+  // Per plan item: whether the step needs every row's hidden state (a
+  // contrastive prompt being prefilled); empty when the step needs no
+  // hidden states at all.
+  std::vector<char> HiddenRowsWanted(const StepPlan& plan) const;
+  // Takes a contrastive item's hidden rows (and logits, when it has them)
+  // after the forward pass; adds a leader whose candidates are all in to
+  // `ready`.
+  void TakeContrastiveRows(ActiveSeq* seq, const StepItem& item,
+                           absl::Span<const float> logits,
+                           absl::Span<const float> hidden, int hidden_dim,
+                           std::vector<ActiveSeq*>* ready);
+  void StartContrastive(ActiveSeq* leader, absl::Span<const float> logits);
+  void StepContrastive(ActiveSeq* leader);
+  // Points every member of `leader`'s group at a fork of `winner`'s blocks
+  // with its own candidate token next.
+  void ForkCandidates(ActiveSeq* leader, ActiveSeq* winner);
   // Ends a not-yet-admitted prompt of a request.
   void EndUnstarted(RequestState* req, int prompt, FinishReason reason,
                     absl::Status status);

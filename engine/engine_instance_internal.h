@@ -1,7 +1,8 @@
 // Internal records of an EngineInstance, shared by its source files
-// (engine_instance.cc, engine_beams.cc). Not part of the engine's API.
-// Thread-safety: owned and used by the instance's engine thread, except
-// RequestState between Submit and the queue (handed over under the lock).
+// (engine_instance.cc, engine_beams.cc, engine_instance_contrastive.cc). Not
+// part of the engine's API. Thread-safety: owned and used by the instance's
+// engine thread, except RequestState between Submit and the queue (handed over
+// under the lock).
 #ifndef GEMMA_ENGINE_ENGINE_INSTANCE_INTERNAL_H_
 #define GEMMA_ENGINE_ENGINE_INSTANCE_INTERNAL_H_
 
@@ -35,25 +36,30 @@ struct EngineInstance::RequestState {
 };
 
 // A prompt that was admitted: running, or preempted and waiting to resume.
-// With beam search, a prompt runs as one ActiveSeq per beam; the first
-// (the leader) owns the Sequence and the group.
+// With beam search, a prompt runs as one ActiveSeq per beam, with
+// contrastive search as one per candidate; the first (the leader) owns the
+// Sequence and the group.
 struct EngineInstance::ActiveSeq : SchedState {
   std::shared_ptr<RequestState> req;
   int prompt = 0;
   std::unique_ptr<Sequence> gen;  // Null on beams other than the leader.
   absl::Time admitted;
   std::optional<absl::Time> first_token;
-  std::optional<int> cached_tokens;       // At the first admission.
-  std::unique_ptr<BeamGroup> beam_group;  // Leader of a beam search only.
+  std::optional<int> cached_tokens;  // At the first admission.
+  // Leader of a beam or (once its prompt is computed) contrastive search.
+  std::unique_ptr<BeamGroup> beam_group;
   ActiveSeq* leader = this;
   int beam = 0;  // Index in the leader's group.
 };
 
-// The beams of one prompt: each beam's logits row of the current step.
+// The beams of one prompt (or the candidate sequences of a contrastive
+// search): each member's logits row of the current step.
 struct EngineInstance::BeamGroup {
   std::vector<ActiveSeq*> beams;     // beams[0] is the leader.
   std::vector<SchedState*> members;  // The same, as the scheduler sees them.
   std::vector<std::vector<float>> rows;
+  // Contrastive search: each member's final-normed hidden state.
+  std::vector<std::vector<float>> hidden;
   std::vector<char> have;
   bool Complete() const {
     return std::all_of(have.begin(), have.end(), [](char h) { return h; });

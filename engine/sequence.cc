@@ -181,6 +181,49 @@ bool Sequence::ProcessText(bool final) {
   return false;
 }
 
+void Sequence::AddHiddenStates(absl::Span<const float> rows, int hidden_dim) {
+  CHECK(!finished_) << "AddHiddenStates on a finished sequence";
+  CHECK_EQ(config_.sampling.kind, model::SamplerKind::kContrastive);
+  if (history_ == nullptr) {
+    history_ = std::make_unique<model::ContrastiveHistory>(hidden_dim);
+  }
+  CHECK_EQ(history_->hidden_dim(), hidden_dim);
+  history_->Append(rows);
+  CHECK_LE(history_->size(), length());
+}
+
+int Sequence::num_hidden_states() const {
+  return history_ == nullptr ? 0 : history_->size();
+}
+
+const model::ContrastiveCandidates& Sequence::StartContrastiveStep(
+    absl::Span<const float> logits) {
+  CHECK(!finished_) << "StartContrastiveStep on a finished sequence";
+  CHECK_EQ(config_.sampling.kind, model::SamplerKind::kContrastive);
+  candidates_ = model::ContrastiveTopK(logits, config_.sampling.temperature,
+                                       config_.sampling.k);
+  if (config_.top_logprobs > 0) {
+    candidate_logits_.assign(logits.begin(), logits.end());
+  }
+  return candidates_;
+}
+
+int Sequence::FinishContrastiveStep(absl::Span<const float> candidate_hidden) {
+  CHECK(!finished_) << "FinishContrastiveStep on a finished sequence";
+  CHECK(!candidates_.tokens.empty()) << "no contrastive step started";
+  CHECK(history_ != nullptr && history_->size() == length())
+      << "contrastive search needs the hidden state of every position";
+  const size_t dim = history_->hidden_dim();
+  const std::vector<float> scores = history_->Scores(
+      candidates_.probs, candidate_hidden, config_.sampling.alpha);
+  const int best = model::ContrastivePick(scores);
+  history_->Append(candidate_hidden.subspan(best * dim, dim));
+  const int32_t token = candidates_.tokens[best];
+  candidates_ = model::ContrastiveCandidates();
+  AppendToken(token, candidate_logits_);
+  return best;
+}
+
 std::vector<int> Sequence::AcceptBeamLogits(absl::Span<const float> logits) {
   CHECK(!finished_) << "AcceptBeamLogits on a finished sequence";
   CHECK(!beams_.empty()) << "AcceptBeamLogits needs the beam sampler";
@@ -266,6 +309,9 @@ void Sequence::Finish(FinishReason reason) {
     emitted_ = text_.size();
   }
   finished_ = true;
+  // Contrastive search's hidden states are no longer needed.
+  history_.reset();
+  std::vector<float>().swap(candidate_logits_);
   result_.finish_reason = reason;
   result_.token_ids.clear();
   if (!config_.strip_prompt) result_.token_ids = prompt_ids_;

@@ -11,9 +11,15 @@
 //     if (auto chunk = seq->TakeChunk()) sink->OnChunk(*chunk);
 //   }
 //   sink->OnDone(seq->TakeResult());
-// Contrastive search: the engine picks the token (model/sampling/
-// contrastive.h) and calls AppendToken. Beam search: AcceptBeamLogits with
-// one row per beam; it returns each new beam's parent so the engine can
+// Contrastive search (model/sampling/contrastive.h): the engine hands in
+// the final-normed hidden states of the prompt as it is prefilled
+// (AddHiddenStates), then per step takes the candidates of the current
+// logits (StartContrastiveStep), runs one model row per candidate and hands
+// their hidden states to FinishContrastiveStep, which scores them against
+// the sequence's history, appends the winner (token and hidden state) and
+// says which candidate won; the winner's logits start the next step. The
+// history is freed when the sequence finishes. Beam search: AcceptBeamLogits
+// with one row per beam; it returns each new beam's parent so the engine can
 // reorder the beams' KV caches; text streams only at the end.
 // A sequence whose length budget is already spent (max_length == prompt
 // length) is finished at creation, with no generated tokens.
@@ -41,6 +47,7 @@
 #include "absl/types/span.h"
 #include "engine/generation_params.h"
 #include "engine/request.h"
+#include "model/sampling/contrastive.h"
 #include "model/sampling/sampler.h"
 #include "tokenizer/streaming_detokenizer.h"
 #include "tokenizer/tokenizer.h"
@@ -88,6 +95,25 @@ class Sequence {
   // Appends a token chosen by the caller (contrastive search, forced
   // tokens). `logits` (may be empty) feed the log-probabilities.
   StepOutcome AppendToken(int32_t token, absl::Span<const float> logits);
+  // Contrastive search: appends the hidden states (rows of `hidden_dim`
+  // floats) of the next positions of the sequence.
+  void AddHiddenStates(absl::Span<const float> rows, int hidden_dim);
+  // Positions whose hidden states are held.
+  int num_hidden_states() const;
+  // Takes the top-k candidates of `logits` (the last position's) for the
+  // next token; kept until FinishContrastiveStep.
+  const model::ContrastiveCandidates& StartContrastiveStep(
+      absl::Span<const float> logits);
+  // Scores the current candidates by their hidden states (one row each, in
+  // candidate order) against every earlier position, appends the winner's
+  // token and hidden state, and returns the winner's index. Needs the
+  // hidden states of every position so far.
+  int FinishContrastiveStep(absl::Span<const float> candidate_hidden);
+  // The current step's candidates (empty between steps).
+  const model::ContrastiveCandidates& contrastive_candidates() const {
+    return candidates_;
+  }
+
   // One beam-search step. `logits` holds num_beams rows of V (or a single
   // row on the first step, when every beam is still the prompt). Returns,
   // for each new beam, the index of the beam it extends.
@@ -139,6 +165,13 @@ class Sequence {
   GenerationChunk pending_;
   bool finished_ = false;
   GenerationResult result_;
+
+  // Contrastive search state: the hidden states of positions
+  // [0, length()), the step's candidates and (for log-probabilities) the
+  // logits they came from.
+  std::unique_ptr<model::ContrastiveHistory> history_;
+  model::ContrastiveCandidates candidates_;
+  std::vector<float> candidate_logits_;
 
   // Beam search state.
   std::vector<std::vector<int32_t>> beams_;
