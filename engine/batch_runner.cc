@@ -16,11 +16,23 @@ int64_t BatchRunner::KvBytesPerToken(const model::ModelConfig& config) {
 
 absl::StatusOr<std::unique_ptr<BatchRunner>> BatchRunner::Create(
     std::shared_ptr<const model::Gemma4Model> model, int num_blocks,
-    int block_size) {
+    int block_size, const SchedulerOptions& scheduler) {
   auto runner = std::unique_ptr<BatchRunner>(new BatchRunner());
   const model::TextConfig& text = model->config().text;
-  GEMMA_ASSIGN_OR_RETURN(runner->kv_,
-                         model::KvCache::Create(text, num_blocks, block_size));
+  if (num_blocks <= 0 || block_size <= 0) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "KV cache needs positive sizes, got %d blocks of %d positions",
+        num_blocks, block_size));
+  }
+  runner->kv_pools_ =
+      PlanKvPools(int64_t{num_blocks} * block_size, block_size,
+                  model::KvCache::BytesPerToken(text, model::KvKind::kFull),
+                  model::KvCache::BytesPerToken(text, model::KvKind::kWindowed),
+                  model::KvCache::Window(text), scheduler);
+  GEMMA_ASSIGN_OR_RETURN(
+      runner->kv_,
+      model::KvCache::Create(text, runner->kv_pools_.full_blocks,
+                             runner->kv_pools_.windowed_blocks, block_size));
   runner->state_ = model->NewState();
   runner->vocab_size_ = text.vocab_size;
   runner->model_ = std::move(model);
@@ -40,7 +52,13 @@ absl::Status BatchRunner::Run(
         "step hidden-state requests do not match the plan's items");
   }
   for (const BlockCopy& c : plan.copies) {
-    kv_->CopyBlock(c.src, c.dst, c.positions);
+    if (kv_pools_.windowed_blocks == 0) {
+      kv_->CopyBlock(c.src, c.dst, c.positions);  // One pool of ids.
+    } else {
+      kv_->CopyBlock(c.kind == BlockKind::kWindowed ? model::KvKind::kWindowed
+                                                    : model::KvKind::kFull,
+                     c.src, c.dst, c.positions);
+    }
   }
   std::vector<model::ForwardEntry> entries;
   entries.reserve(plan.items.size());
@@ -50,6 +68,7 @@ absl::Status BatchRunner::Run(
     e.tokens = absl::MakeConstSpan(s.tokens).subspan(item.start, item.count);
     e.start_pos = item.start;
     e.blocks = s.table.blocks();
+    e.sliding_blocks = s.table.window_blocks();
     if (!media.empty()) e.mm = media[entries.size()];
     if (hidden != nullptr) e.all_hidden = hidden->all_rows[entries.size()];
     entries.push_back(e);

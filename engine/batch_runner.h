@@ -53,11 +53,13 @@ class BatchRunner {
   // and V), for turning a byte budget into blocks.
   static int64_t KvBytesPerToken(const model::ModelConfig& config);
 
-  // A runner over `model` (shared, immutable) with a KV pool of
-  // `num_blocks` blocks of `block_size` positions.
+  // A runner over `model` (shared, immutable) with the KV memory of
+  // `num_blocks` blocks of `block_size` positions of every cached layer,
+  // split between the full-context and the sliding-window pools for the
+  // scheduler's limits (PlanKvPools in engine/scheduler.h).
   static absl::StatusOr<std::unique_ptr<BatchRunner>> Create(
       std::shared_ptr<const model::Gemma4Model> model, int num_blocks,
-      int block_size);
+      int block_size, const SchedulerOptions& scheduler = {});
   ~BatchRunner();
 
   // Runs every item of `plan`: item i feeds seq->tokens[start, start+count)
@@ -72,6 +74,8 @@ class BatchRunner {
                    StepHidden* hidden = nullptr);
 
   int vocab_size() const { return vocab_size_; }
+  // The pools of the KV cache (for the instance's BlockManager).
+  const KvPoolSizes& kv_pools() const { return kv_pools_; }
 
  private:
   BatchRunner() = default;
@@ -80,6 +84,7 @@ class BatchRunner {
   std::unique_ptr<model::ForwardState> state_;
   std::unique_ptr<model::KvCache> kv_;
   int vocab_size_ = 0;
+  KvPoolSizes kv_pools_;
 };
 
 }  // namespace gemma::engine

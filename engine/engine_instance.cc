@@ -113,7 +113,7 @@ EngineInstance::EngineInstance(ModelTraits traits,
     : traits_(std::move(traits)),
       options_(std::move(options)),
       runner_(std::move(runner)),
-      blocks_(num_blocks, options_.block_size, options_.prefix_cache),
+      blocks_(runner_->kv_pools(), options_.prefix_cache),
       scheduler_(options_.scheduler, &blocks_),
       source_(std::make_unique<QueueSource>(this)),
       media_(traits_.media),
@@ -122,7 +122,10 @@ EngineInstance::EngineInstance(ModelTraits traits,
                   (static_cast<uint64_t>(options_.index) << 48)) {
   stats_.model = traits_.name;
   stats_.instance = options_.index;
-  stats_.kv_blocks_total = num_blocks;
+  // Both pools' blocks (sliding-window layers' blocks are returned as
+  // sequences advance).
+  stats_.kv_blocks_total = blocks_.num_blocks(BlockKind::kFull) +
+                           blocks_.num_blocks(BlockKind::kWindowed);
   thread_ = std::thread([this] { Loop(); });
 }
 
@@ -425,7 +428,8 @@ void EngineInstance::PublishStats(const StepPlan* plan,
   stats_.running_sequences = static_cast<int>(scheduler_.running().size() +
                                               scheduler_.preempted().size());
   running_seqs_.store(stats_.running_sequences);
-  stats_.kv_blocks_used = blocks_.num_used_blocks();
+  stats_.kv_blocks_used = blocks_.num_used_blocks(BlockKind::kFull) +
+                          blocks_.num_used_blocks(BlockKind::kWindowed);
   stats_.prefix_cache_hits_total = blocks_.prefix_hits();
   stats_.prefix_cache_queries_total = blocks_.prefix_queries();
   stats_.preemptions_total = scheduler_.preemptions_total();

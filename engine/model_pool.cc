@@ -152,7 +152,8 @@ absl::StatusOr<std::unique_ptr<ModelPool>> ModelPool::Create(
     for (int i = 0; i < spec.instances; ++i) {
       GEMMA_ASSIGN_OR_RETURN(
           std::unique_ptr<BatchRunner> runner,
-          BatchRunner::Create(m->loaded.math, num_blocks, spec.block_size));
+          BatchRunner::Create(m->loaded.math, num_blocks, spec.block_size,
+                              spec.scheduler));
       InstanceOptions io;
       io.index = i;
       io.num_threads = threads;

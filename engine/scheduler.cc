@@ -21,6 +21,8 @@ StepPlan Scheduler::Plan(AdmissionSource& waiting) {
   for (SchedState* s : snapshot) {
     if (!s->running || !s->decoding() || s->idle()) continue;
     while (!s->table.Reserve(*blocks_, s->num_computed + 1) ||
+           !s->table.ReserveWindow(*blocks_, s->num_computed,
+                                   s->num_computed + 1) ||
            !MakeWritable(s, plan)) {
       PreemptNewest(plan);
       if (!s->running) break;
@@ -32,11 +34,20 @@ StepPlan Scheduler::Plan(AdmissionSource& waiting) {
   int budget =
       std::max(options_.max_batch_tokens - static_cast<int>(plan.items.size()),
                options_.min_prefill_tokens);
-  for (SchedState* s : running_) {
+  const std::vector<SchedState*> prefilling = running_;
+  for (SchedState* s : prefilling) {
     if (budget <= 0) break;
-    if (s->decoding()) continue;
+    if (!s->running || s->decoding()) continue;
     const int left = static_cast<int>(s->tokens.size()) - s->num_computed;
-    const int n = ChunkLength(*s, budget);
+    int n = FitWindow(s, ChunkLength(*s, budget));
+    // The windowed pool is dry and nothing else runs this step: make room
+    // by preempting the newest (never everyone).
+    while (n == 0 && plan.items.empty() && running_.back() != s &&
+           PreemptNewest(plan)) {
+      if (!s->running) break;
+      n = FitWindow(s, ChunkLength(*s, budget));
+    }
+    if (n == 0 || !s->running) continue;
     // A fresh or resumed sequence never shares a partly filled block, so a
     // prefill chunk needs no copy-on-write.
     plan.items.push_back({s, s->num_computed, n, n == left});
@@ -64,7 +75,8 @@ StepPlan Scheduler::Plan(AdmissionSource& waiting) {
                          }),
         s);
     const int left = static_cast<int>(s->tokens.size()) - s->num_computed;
-    const int n = ChunkLength(*s, budget);
+    const int n = FitWindow(s, ChunkLength(*s, budget));
+    if (n == 0) break;  // Admitted; its first chunk waits for room.
     plan.items.push_back({s, s->num_computed, n, n == left});
     budget -= n;
   }
@@ -87,6 +99,27 @@ int Scheduler::ChunkLength(const SchedState& s, int budget) {
   return n;
 }
 
+int Scheduler::FitWindow(SchedState* s, int n) {
+  if (!blocks_->has_windowed() || n <= 0) return n;
+  const int bs = blocks_->block_size();
+  const int start = s->num_computed;
+  const int avail = blocks_->num_available_blocks(BlockKind::kWindowed);
+  int m = n;
+  while (m > 0 &&
+         s->table.WindowBlocksNeeded(*blocks_, start, start + m) > avail) {
+    m = ((start + m - 1) / bs) * bs - start;  // Drop the last block.
+  }
+  if (m > 0 && m < n) {
+    // The shorter chunk may not end inside an unsplittable range.
+    const int c = ChunkLength(*s, m);
+    m = c > m ? 0 : c;
+  }
+  if (m <= 0) return 0;
+  const bool ok = s->table.ReserveWindow(*blocks_, start, start + m);
+  CHECK(ok) << "windowed reservation after the availability check failed";
+  return m;
+}
+
 bool Scheduler::TryAdmit(SchedState* s) {
   CHECK_EQ(s->table.num_blocks(), 0);
   const int total = static_cast<int>(s->tokens.size());
@@ -103,8 +136,8 @@ bool Scheduler::TryAdmit(SchedState* s) {
       while (common < limit && m->tokens[common] == s->tokens[common]) {
         ++common;
       }
-      const int full =
-          std::min(common / blocks_->block_size(), m->table.num_blocks());
+      const int full = BlockTable::AdoptablePrefix(
+          *blocks_, m->table, common / blocks_->block_size());
       if (full > shared_blocks) {
         shared_blocks = full;
         sibling = m;
@@ -120,6 +153,20 @@ bool Scheduler::TryAdmit(SchedState* s) {
   if (s->table.BlocksNeeded(*blocks_, total) - shared_blocks + watermark >
       blocks_->num_available_blocks()) {
     return false;
+  }
+  // Sliding-window layers need min(window, length) positions at a time
+  // (any alignment), plus the same kind of watermark.
+  if (blocks_->has_windowed()) {
+    const int bs = blocks_->block_size();
+    const int need =
+        std::min((total + bs - 1) / bs, (blocks_->window() + bs - 2) / bs + 1);
+    const int wmark =
+        running_.empty()
+            ? 0
+            : std::max(1, blocks_->num_blocks(BlockKind::kWindowed) / 100);
+    if (need + wmark > blocks_->num_available_blocks(BlockKind::kWindowed)) {
+      return false;
+    }
   }
   if (sibling != nullptr) {
     s->table.AdoptPrefix(*blocks_, sibling->table, shared_blocks);
@@ -141,13 +188,18 @@ bool Scheduler::TryAdmit(SchedState* s) {
 bool Scheduler::MakeWritable(SchedState* s, StepPlan& plan) {
   const int bs = blocks_->block_size();
   const int index = s->num_computed / bs;
-  const int block = s->table.blocks()[index];
-  if (blocks_->RefCount(block) == 1) return true;
-  // Shared with a fork (a sibling beam): copy the filled part first.
-  std::optional<int> fresh = blocks_->Allocate();
-  if (!fresh.has_value()) return false;
-  plan.copies.push_back({block, *fresh, s->num_computed % bs});
-  s->table.ReplaceBlock(*blocks_, index, *fresh);
+  for (BlockKind kind : {BlockKind::kFull, BlockKind::kWindowed}) {
+    const std::vector<int>& list =
+        kind == BlockKind::kFull ? s->table.blocks() : s->table.window_blocks();
+    if (index >= static_cast<int>(list.size())) continue;
+    const int block = list[index];
+    if (block < 0 || blocks_->RefCount(block, kind) == 1) continue;
+    // Shared with a fork (a sibling beam): copy the filled part first.
+    std::optional<int> fresh = blocks_->Allocate(kind);
+    if (!fresh.has_value()) return false;
+    plan.copies.push_back({block, *fresh, s->num_computed % bs, kind});
+    s->table.ReplaceBlock(*blocks_, index, *fresh, kind);
+  }
   return true;
 }
 
@@ -200,6 +252,39 @@ void Scheduler::Advance(const StepItem& item) {
                            s->media_begin >= 0
                                ? std::min(s->num_computed, s->media_begin)
                                : s->num_computed);
+  // Sliding-window blocks no later query can see go back to the pool.
+  s->table.ReleaseOutOfWindow(*blocks_, s->num_computed);
+}
+
+KvPoolSizes PlanKvPools(int64_t budget_tokens, int block_size,
+                        int64_t full_bytes, int64_t windowed_bytes, int window,
+                        const SchedulerOptions& options) {
+  KvPoolSizes sizes;
+  sizes.block_size = block_size;
+  const int64_t budget_blocks = budget_tokens / block_size;
+  if (windowed_bytes <= 0 || window <= 0) {
+    sizes.full_blocks = static_cast<int>(budget_blocks);
+    return sizes;
+  }
+  sizes.window = window;
+  // Each running sequence: the blocks a window spans at any alignment, the
+  // block being written and one being copied; prefill chunks of one step:
+  // up to the token budget (plus the minimum prefill) on top.
+  const int64_t per_seq = (window + block_size - 2) / block_size + 3;
+  const int64_t chunks = (int64_t{options.max_batch_tokens} +
+                          options.min_prefill_tokens + block_size - 1) /
+                         block_size;
+  const int64_t want = per_seq * options.max_running + chunks;
+  sizes.windowed_blocks = static_cast<int>(std::min(budget_blocks, want));
+  if (full_bytes <= 0) {
+    sizes.full_blocks = static_cast<int>(budget_blocks);
+    return sizes;
+  }
+  // The bytes the windowed pool does not take go to the full pool.
+  sizes.full_blocks =
+      static_cast<int>(budget_blocks + (budget_blocks - sizes.windowed_blocks) *
+                                           windowed_bytes / full_bytes);
+  return sizes;
 }
 
 void Scheduler::Finish(SchedState* seq) {

@@ -12,9 +12,13 @@
 //     streams keep flowing);
 //  3. preempted sequences resume first, then waiting ones are admitted while
 //     the budget, the running-sequence limit and the pool allow. Admission
-//     reserves blocks for the whole prompt, reusing prefix-cache blocks.
-// After the step the caller reports progress (Advance) and removes finished
-// sequences (Finish), which releases their blocks.
+//     reserves full blocks for the whole prompt, reusing prefix-cache
+//     blocks; with a windowed pool (sliding-window layers) it counts their
+//     need as min(window, length), and each chunk reserves the windowed
+//     blocks it writes and reads (a chunk that does not fit is shortened).
+// After the step the caller reports progress (Advance: sliding-window
+// blocks every future query's window has passed return to the pool) and
+// removes finished sequences (Finish), which releases their blocks.
 //
 // Thread-safety: not thread-safe; owned by the engine thread.
 #ifndef GEMMA_ENGINE_SCHEDULER_H_
@@ -95,12 +99,26 @@ struct StepItem {
 };
 
 // Copy-on-write of a block shared by forked sequences: before the step
-// writes, the first `positions` positions of `src` are copied to `dst`.
+// writes, the first `positions` positions of `src` are copied to `dst`
+// (block ids of the pool of `kind`).
 struct BlockCopy {
   int src = 0;
   int dst = 0;
   int positions = 0;
+  BlockKind kind = BlockKind::kFull;
 };
+
+// Splits an instance's KV memory between the full pool and the windowed
+// pool. `budget_tokens` positions of every cached layer (the memory the
+// flag asks for) become: a windowed pool as large as the running sequences
+// can use at once (each holds at most its window plus the blocks being
+// written; prefill chunks add up to the step's token budget), capped at
+// the budget's own size, and a full pool that takes the rest of the bytes.
+// `full_bytes` and `windowed_bytes` are the bytes one position takes in
+// each kind of layer; windowed_bytes == 0 or window == 0: one full pool.
+KvPoolSizes PlanKvPools(int64_t budget_tokens, int block_size,
+                        int64_t full_bytes, int64_t windowed_bytes, int window,
+                        const SchedulerOptions& options);
 
 struct StepPlan {
   std::vector<BlockCopy> copies;  // Run before the forward pass.
@@ -143,6 +161,9 @@ class Scheduler {
   // Tries to start `seq` (fresh or resumed); false (nothing held) if the
   // pool cannot hold its tokens.
   bool TryAdmit(SchedState* seq);
+  // Shortens a prefill chunk of `n` tokens of `s` to what the windowed pool
+  // can hold and reserves those blocks; 0 when nothing fits.
+  int FitWindow(SchedState* s, int n);
 
   SchedulerOptions options_;
   BlockManager* blocks_;
