@@ -21,6 +21,7 @@
 #include "gtest/gtest.h"
 #include "model/checkpoint/checkpoint.h"
 #include "model/decoder/gemma4_model.h"
+#include "tests/testing/golden_compare.h"
 #include "tests/testing/npy.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/testdata.h"
@@ -28,12 +29,16 @@
 namespace gemma::model {
 namespace {
 
+using ::gemma::testing::CloseToGolden;
 using ::gemma::testing::GoldenPath;
+using ::gemma::testing::MaxAbs;
+using ::gemma::testing::MaxAbsDiff;
 using ::gemma::testing::ReadNpy;
 
 constexpr int kBlockSize = 4;
 constexpr int kNumBlocks = 256;
 constexpr int kNewTokens = 16;
+constexpr double kRelTol = 1e-4;  // × max|golden logit|, see above.
 
 struct Layout {
   std::string model_case;  // e2b_like, moe_like, dense_like.
@@ -92,17 +97,8 @@ class GoldenTest : public ::testing::TestWithParam<Layout> {
     return b;
   }
 
-  // Compares logits rows; returns max |diff|.
-  static double MaxDiff(const float* a, const float* b, size_t n) {
-    double m = 0;
-    for (size_t i = 0; i < n; ++i)
-      m = std::max(m, double{std::fabs(a[i] - b[i])});
-    return m;
-  }
   static double Tolerance(const std::vector<float>& golden) {
-    float mx = 0;
-    for (float v : golden) mx = std::max(mx, std::fabs(v));
-    return 1e-4 * mx;
+    return kRelTol * MaxAbs(golden);
   }
 
   std::unique_ptr<Checkpoint> ckpt_;
@@ -123,9 +119,8 @@ TEST_P(GoldenTest, LogitsAtEveryPosition) {
     ForwardOutput out;
     ASSERT_OK(model_->Forward(state_.get(), kv_.get(), {&e, 1}, &out));
     ASSERT_EQ(out.num_rows(), static_cast<int>(tokens.size()));
-    const double diff =
-        MaxDiff(out.logits.data(), golden.data(), golden.size());
-    EXPECT_LE(diff, Tolerance(golden));
+    const double diff = MaxAbsDiff(out.logits, golden);
+    EXPECT_TRUE(CloseToGolden(out.logits, golden, kRelTol, V));
     RecordProperty("max_abs_diff_prompt" + std::to_string(i),
                    std::to_string(diff));
     std::cout << GetParam().model_case << "/" << GetParam().dir << " prompt "
@@ -175,7 +170,8 @@ TEST_P(GoldenTest, ChunkedPrefillMatches) {
       ForwardOutput out;
       ASSERT_OK(model_->Forward(state_.get(), kv_.get(), {&e, 1}, &out));
       ASSERT_EQ(out.num_rows(), static_cast<int>(n));
-      EXPECT_LE(MaxDiff(out.logits.data(), golden.data() + start * V, n * V),
+      EXPECT_LE(MaxAbsDiff(out.logits, absl::MakeConstSpan(golden).subspan(
+                                           start * V, n * V)),
                 Tolerance(golden))
           << "chunk at " << start;
     }
@@ -206,10 +202,12 @@ TEST_P(GoldenTest, RaggedBatchEqualsEachAlone) {
     const int T = static_cast<int>(tokens[i].size());
     const int rows = out.row_begin[i + 1] - out.row_begin[i];
     ASSERT_EQ(rows, i != 1 ? T : 1);
-    const float* want = golden.data() + static_cast<size_t>(T - rows) * V;
-    EXPECT_LE(MaxDiff(out.logits_row(out.row_begin[i]), want,
-                      static_cast<size_t>(rows) * V),
-              Tolerance(golden));
+    const size_t n = static_cast<size_t>(rows) * V;
+    EXPECT_LE(
+        MaxAbsDiff(absl::MakeConstSpan(out.logits_row(out.row_begin[i]), n),
+                   absl::MakeConstSpan(golden).subspan(
+                       static_cast<size_t>(T - rows) * V, n)),
+        Tolerance(golden));
   }
   // A decode step for all three sequences in one batch continues each.
   std::vector<int32_t> next(3);

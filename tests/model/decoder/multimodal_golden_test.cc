@@ -16,6 +16,7 @@
 #include "gtest/gtest.h"
 #include "model/checkpoint/checkpoint.h"
 #include "model/decoder/gemma4_model.h"
+#include "tests/testing/golden_compare.h"
 #include "tests/testing/npy.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/testdata.h"
@@ -23,7 +24,9 @@
 namespace gemma::model {
 namespace {
 
+using ::gemma::testing::CloseToGolden;
 using ::gemma::testing::GoldenPath;
+using ::gemma::testing::MaxAbsDiff;
 using ::gemma::testing::ReadNpy;
 
 struct VisionCase {
@@ -84,15 +87,9 @@ TEST_P(MultimodalGoldenTest, SoftTokensAndBidirectionalBlock) {
   ForwardOutput out;
   ASSERT_OK(model->Forward(state.get(), kv.get(), {&e, 1}, &out));
   ASSERT_EQ(out.logits.size(), golden.size());
-  float mx = 0;
-  double diff = 0;
-  for (size_t i = 0; i < golden.size(); ++i) {
-    mx = std::max(mx, std::fabs(golden[i]));
-    diff = std::max(diff, double{std::fabs(golden[i] - out.logits[i])});
-  }
   std::cout << c.model_case << " prompt " << c.prompt << ": max |logit diff| "
-            << diff << "\n";
-  EXPECT_LE(diff, 1e-4 * mx);
+            << MaxAbsDiff(out.logits, golden) << "\n";
+  EXPECT_TRUE(CloseToGolden(out.logits, golden, 1e-4, V));
 
   // Greedy continuation through the cache (decode steps are text only).
   const std::vector<int32_t> expected = gen_npy.ToInts();
