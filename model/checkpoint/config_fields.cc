@@ -35,6 +35,26 @@ struct ConfigField {
 
 constexpr bool kPositive = true;
 
+using T = TextConfig;
+const ConfigField<T> kTextFields[] = {
+    // hf key, keras key, member, hf default, keras default
+    {"vocab_size", "vocabulary_size", &T::vocab_size, 262144, 0},
+    {"hidden_size", "hidden_dim", &T::hidden_dim, 2304, 0},
+    {"intermediate_size", "intermediate_dim", &T::intermediate_dim, 9216, 0},
+    {"num_hidden_layers", "num_layers", &T::num_layers, 30, 0},
+    {"num_attention_heads", "num_query_heads", &T::num_query_heads, 8, 0},
+    {"num_key_value_heads", "num_key_value_heads", &T::num_kv_heads, 4, 0},
+    {"head_dim", "head_dim", &T::head_dim, 256, 0},
+    {"rms_norm_eps", "layer_norm_epsilon", &T::rms_norm_eps, 1e-6, 1e-6},
+    {"num_kv_shared_layers", "num_kv_shared_layers", &T::num_kv_shared_layers,
+     0, 0},
+    {"use_double_wide_mlp", "use_double_wide_mlp", &T::use_double_wide_mlp,
+     false, false},
+    {"enable_moe_block", "enable_moe_block", &T::enable_moe, false, false},
+    {"num_experts", "num_experts", &T::num_experts, 0, 0},
+    {"top_k_experts", "num_experts_per_token", &T::num_experts_per_token, 8, 8},
+};
+
 using V = VisionConfig;
 const ConfigField<V> kVisionFields[] = {
     // hf key, keras key, member, hf default, keras default, ...
@@ -115,20 +135,21 @@ absl::Status ReadField(const Reader& r, const char* key, double def,
                        const ConfigField<C>& field, C& config) {
   return std::visit(
       [&](auto member) -> absl::Status {
-        using T = std::remove_reference_t<decltype(config.*member)>;
-        T& dst = config.*member;
-        if constexpr (std::is_same_v<T, std::vector<int>>) {
+        using Value = std::remove_reference_t<decltype(config.*member)>;
+        Value& dst = config.*member;
+        if constexpr (std::is_same_v<Value, std::vector<int>>) {
           if (key == nullptr) return absl::OkStatus();
           return ReadIntList(r, key, dst);
         } else {
-          const T fallback = field.default_from != nullptr
-                                 ? static_cast<T>(config.*field.default_from)
-                                 : static_cast<T>(def);
+          const Value fallback =
+              field.default_from != nullptr
+                  ? static_cast<Value>(config.*field.default_from)
+                  : static_cast<Value>(def);
           dst = fallback;
           if (key == nullptr) return absl::OkStatus();
-          if constexpr (std::is_same_v<T, int>) {
+          if constexpr (std::is_same_v<Value, int>) {
             GEMMA_JSON_INT(r, key, dst, fallback);
-          } else if constexpr (std::is_same_v<T, float>) {
+          } else if constexpr (std::is_same_v<Value, float>) {
             GEMMA_JSON_FLOAT(r, key, dst, fallback);
           } else {
             GEMMA_JSON_BOOL(r, key, dst, fallback);
@@ -174,9 +195,10 @@ bool AllPositive(const ConfigField<C> (&table)[N], const C& config) {
     if (!field.positive) continue;
     const bool positive = std::visit(
         [&](auto member) {
-          using T = std::remove_cv_t<
+          using Value = std::remove_cv_t<
               std::remove_reference_t<decltype(config.*member)>>;
-          if constexpr (std::is_same_v<T, int> || std::is_same_v<T, float>) {
+          if constexpr (std::is_same_v<Value, int> ||
+                        std::is_same_v<Value, float>) {
             return config.*member > 0;
           } else {
             return true;
@@ -189,6 +211,11 @@ bool AllPositive(const ConfigField<C> (&table)[N], const C& config) {
 }
 
 }  // namespace
+
+absl::Status ReadSharedTextFields(const Reader& text_config,
+                                  CheckpointLayout layout, TextConfig& text) {
+  return ReadFields(text_config, layout, kTextFields, text);
+}
 
 absl::StatusOr<bool> ReadLayerTypes(const Reader& text_config,
                                     TextConfig& text) {

@@ -4,8 +4,8 @@
 // configs), read by one table-driven reader. Each tower has one table whose
 // rows give the Hugging Face key, the Keras key, the config member, the
 // default each layout implies for an absent or null key, and whether the
-// value must be positive. Also the per-layer attention list both layouts
-// spell the same way.
+// value must be positive. Also the plain text-decoder fields both layouts
+// carry, and the per-layer attention list both spell the same way.
 // Thread-safety: pure functions over constant tables.
 #ifndef GEMMA_MODEL_CHECKPOINT_CONFIG_FIELDS_H_
 #define GEMMA_MODEL_CHECKPOINT_CONFIG_FIELDS_H_
@@ -24,6 +24,12 @@ absl::StatusOr<VisionConfig> ParseVisionConfig(const json_util::Reader& tower,
                                                CheckpointLayout layout);
 absl::StatusOr<AudioConfig> ParseAudioConfig(const json_util::Reader& tower,
                                              CheckpointLayout layout);
+
+// The text-decoder fields both layouts carry as plain values (sizes, norm
+// epsilon, KV sharing, MoE switches), for `layout`; the rest of the text
+// config is layout-specific and read by each layout's parser.
+absl::Status ReadSharedTextFields(const json_util::Reader& text_config,
+                                  CheckpointLayout layout, TextConfig& text);
 
 // The "layer_types" list both layouts write the same way ("full_attention"
 // / "sliding_attention" per layer) into text.layer_types. Returns false,

@@ -63,13 +63,8 @@ absl::Status ParseRope(const Reader& r, TextConfig& t) {
 
 absl::StatusOr<TextConfig> ParseHfText(const Reader& r) {
   TextConfig t;
-  GEMMA_JSON_INT(r, "vocab_size", t.vocab_size, 262144);
-  GEMMA_JSON_INT(r, "hidden_size", t.hidden_dim, 2304);
-  GEMMA_JSON_INT(r, "intermediate_size", t.intermediate_dim, 9216);
-  GEMMA_JSON_INT(r, "num_hidden_layers", t.num_layers, 30);
-  GEMMA_JSON_INT(r, "num_attention_heads", t.num_query_heads, 8);
-  GEMMA_JSON_INT(r, "num_key_value_heads", t.num_kv_heads, 4);
-  GEMMA_JSON_INT(r, "head_dim", t.head_dim, 256);
+  GEMMA_RETURN_IF_ERROR(
+      ReadSharedTextFields(r, CheckpointLayout::kHuggingFace, t));
   // global_head_dim / num_global_key_value_heads: plain keys, or inside the
   // newer per_layer_config map (directly or under "full_attention").
   std::optional<int> ghd, ngkv;
@@ -115,8 +110,6 @@ absl::StatusOr<TextConfig> ParseHfText(const Reader& r) {
   }
   GEMMA_RETURN_IF_ERROR(ParseLayerTypes(r, t));
   GEMMA_RETURN_IF_ERROR(ParseRope(r, t));
-  GEMMA_JSON_FLOAT(r, "rms_norm_eps", t.rms_norm_eps, 1e-6f);
-  GEMMA_JSON_INT(r, "num_kv_shared_layers", t.num_kv_shared_layers, 0);
   if (r.IsNull("hidden_size_per_layer_input")) {
     t.per_layer_input_dim = 0;
   } else {
@@ -126,14 +119,10 @@ absl::StatusOr<TextConfig> ParseHfText(const Reader& r) {
   GEMMA_JSON_INT(r, "vocab_size_per_layer_input", t.per_layer_vocab_size,
                  r.Has("vocab_size_per_layer_input") ? t.vocab_size : 262144);
   if (t.per_layer_input_dim == 0) t.per_layer_vocab_size = 0;
-  GEMMA_JSON_BOOL(r, "use_double_wide_mlp", t.use_double_wide_mlp, false);
-  GEMMA_JSON_BOOL(r, "enable_moe_block", t.enable_moe, false);
-  GEMMA_JSON_INT(r, "num_experts", t.num_experts, 0);
   GEMMA_JSON_INT(r, "moe_intermediate_size", t.expert_intermediate_dim, 0);
   if (t.expert_intermediate_dim == 0) {
     GEMMA_JSON_INT(r, "expert_intermediate_size", t.expert_intermediate_dim, 0);
   }
-  GEMMA_JSON_INT(r, "top_k_experts", t.num_experts_per_token, 8);
   GEMMA_ASSIGN_OR_RETURN(auto bidi, r.String("use_bidirectional_attention"));
   t.vision_bidirectional_attention = bidi.has_value() && *bidi == "vision";
   return t;

@@ -15,13 +15,7 @@ using json_util::Reader;
 
 absl::StatusOr<TextConfig> ParseKerasText(const Reader& r) {
   TextConfig t;
-  GEMMA_JSON_INT(r, "vocabulary_size", t.vocab_size, 0);
-  GEMMA_JSON_INT(r, "num_layers", t.num_layers, 0);
-  GEMMA_JSON_INT(r, "num_query_heads", t.num_query_heads, 0);
-  GEMMA_JSON_INT(r, "num_key_value_heads", t.num_kv_heads, 0);
-  GEMMA_JSON_INT(r, "hidden_dim", t.hidden_dim, 0);
-  GEMMA_JSON_INT(r, "intermediate_dim", t.intermediate_dim, 0);
-  GEMMA_JSON_INT(r, "head_dim", t.head_dim, 0);
+  GEMMA_RETURN_IF_ERROR(ReadSharedTextFields(r, CheckpointLayout::kKeras, t));
   GEMMA_JSON_INT(r, "global_head_dim", t.global_head_dim, t.head_dim);
   GEMMA_ASSIGN_OR_RETURN(t.num_global_kv_heads,
                          r.Int("num_global_key_value_heads"));
@@ -46,19 +40,13 @@ absl::StatusOr<TextConfig> ParseKerasText(const Reader& r) {
   GEMMA_JSON_FLOAT(r, "local_rope_wavelength", t.local_rope_base, 1e4f);
   GEMMA_JSON_FLOAT(r, "global_rope_partial_rotary_factor",
                    t.global_partial_rotary_factor, 1.0f);
-  GEMMA_JSON_FLOAT(r, "layer_norm_epsilon", t.rms_norm_eps, 1e-6f);
   GEMMA_JSON_BOOL(r, "use_vision_bidirectional_attention",
                   t.vision_bidirectional_attention, false);
-  GEMMA_JSON_INT(r, "num_kv_shared_layers", t.num_kv_shared_layers, 0);
   GEMMA_JSON_INT(r, "hidden_size_per_layer_input", t.per_layer_input_dim, 0);
   GEMMA_JSON_INT(r, "vocab_size_per_layer_input", t.per_layer_vocab_size,
                  t.vocab_size);
   if (t.per_layer_input_dim == 0) t.per_layer_vocab_size = 0;
-  GEMMA_JSON_BOOL(r, "use_double_wide_mlp", t.use_double_wide_mlp, false);
-  GEMMA_JSON_BOOL(r, "enable_moe_block", t.enable_moe, false);
-  GEMMA_JSON_INT(r, "num_experts", t.num_experts, 0);
   GEMMA_JSON_INT(r, "expert_intermediate_dim", t.expert_intermediate_dim, 0);
-  GEMMA_JSON_INT(r, "num_experts_per_token", t.num_experts_per_token, 8);
   return t;
 }
 
