@@ -201,5 +201,53 @@ TEST(SchedulerTest, IdleSequencesAreNotFed) {
   sched.Finish(a);
 }
 
+TEST(SchedulerTest, SlidingWindowBlocksAreReservedPerChunkAndReturned) {
+  // Window 8, blocks of 4: a window spans at most 3 blocks. The windowed
+  // pool has 5 blocks, the full pool plenty.
+  BlockManager bm(KvPoolSizes{4, 64, 5, 8}, /*enable_prefix_cache=*/false);
+  Scheduler sched({/*max_batch_tokens=*/16, /*min_prefill_tokens=*/4,
+                   /*max_running=*/8},
+                  &bm);
+  FakeSource src;
+  SchedState* a = src.Add(40);
+  // Admitted although 40 positions are 10 blocks: the windowed layers
+  // need min(window, length). The first chunk writes 4 windowed blocks.
+  StepPlan p1 = sched.Plan(src);
+  ASSERT_EQ(p1.items.size(), 1u);
+  EXPECT_EQ(p1.items[0].count, 16);
+  EXPECT_EQ(bm.num_used_blocks(BlockKind::kFull), 10);
+  EXPECT_EQ(bm.num_used_blocks(BlockKind::kWindowed), 4);
+  Execute(sched, p1);
+  // Next query at 16 reads 9..: blocks 0, 1 went back.
+  EXPECT_EQ(bm.num_used_blocks(BlockKind::kWindowed), 2);
+  // 16..31 would need 4 more windowed blocks, 3 are left: the chunk is
+  // shortened to 16..27.
+  SchedState* b = src.Add(10, 500);
+  StepPlan p2 = sched.Plan(src);
+  ASSERT_EQ(p2.items.size(), 1u);
+  EXPECT_EQ(p2.items[0].seq, a);
+  EXPECT_EQ(p2.items[0].count, 12);
+  // b waits: its window (3 blocks) plus the watermark do not fit.
+  EXPECT_FALSE(b->running);
+  Execute(sched, p2);
+  EXPECT_EQ(bm.num_used_blocks(BlockKind::kWindowed), 2);  // 21..27.
+  // The rest of the prompt and a long decode never hold more than a
+  // window's blocks once a step is done.
+  for (int step = 0; step < 40 && !b->running; ++step) {
+    Execute(sched, sched.Plan(src));
+    EXPECT_LE(bm.num_used_blocks(BlockKind::kWindowed), 3);
+  }
+  EXPECT_TRUE(a->decoding());
+  sched.Finish(a);
+  EXPECT_EQ(bm.num_used_blocks(BlockKind::kWindowed), 0);
+  EXPECT_EQ(bm.num_used_blocks(BlockKind::kFull), 0);
+  // With a gone, b runs.
+  Execute(sched, sched.Plan(src));
+  EXPECT_TRUE(b->running);
+  sched.Finish(b);
+  EXPECT_EQ(bm.num_used_blocks(BlockKind::kWindowed), 0);
+  EXPECT_EQ(bm.num_used_blocks(BlockKind::kFull), 0);
+}
+
 }  // namespace
 }  // namespace gemma::engine

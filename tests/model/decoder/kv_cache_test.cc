@@ -1,4 +1,5 @@
-// KvCache sizing, slot mapping for KV-shared layers, and block copies.
+// KvCache sizing, slot mapping for KV-shared layers, the full-context and
+// sliding-window pools, and block copies.
 #include "model/decoder/kv_cache.h"
 
 #include "gtest/gtest.h"
@@ -66,6 +67,44 @@ TEST(KvCacheTest, RejectsBadSizes) {
   EXPECT_THAT(KvCache::Create(SmallE2bLike(), 0, 4),
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(KvCache::Create(SmallE2bLike(), 4, -1),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(KvCacheTest, SlidingWindowSlotsHaveTheirOwnPool) {
+  TextConfig c = SmallE2bLike();
+  c.sliding_window = 8;
+  ASSERT_OK_AND_ASSIGN(auto kv, KvCache::Create(c, 10, 3, 4));
+  EXPECT_EQ(kv->window(), 8);
+  EXPECT_TRUE(kv->has_windowed());
+  EXPECT_EQ(kv->num_blocks(KvKind::kFull), 10);
+  EXPECT_EQ(kv->num_blocks(KvKind::kWindowed), 3);
+  EXPECT_EQ(kv->slot_kind(kv->slot_of_layer(0)), KvKind::kWindowed);
+  EXPECT_EQ(kv->slot_kind(kv->slot_of_layer(4)), KvKind::kWindowed);
+  EXPECT_EQ(kv->slot_kind(kv->slot_of_layer(2)), KvKind::kFull);
+  EXPECT_EQ(kv->slot_kind(kv->slot_of_layer(5)), KvKind::kFull);
+  EXPECT_EQ(KvCache::BytesPerToken(c, KvKind::kWindowed), 3 * 8 * 2 * 4);
+  EXPECT_EQ(KvCache::BytesPerToken(c, KvKind::kFull), 16 * 2 * 4);
+  EXPECT_EQ(kv->total_bytes(),
+            (KvCache::BytesPerToken(c, KvKind::kFull) * 10 +
+             KvCache::BytesPerToken(c, KvKind::kWindowed) * 3) *
+                4);
+  // A copy touches only the slots of its kind.
+  const int w = kv->slot_of_layer(0), g = kv->slot_of_layer(2);
+  kv->K(w, 1, 0)[0] = 5.0f;
+  kv->K(w, 2, 0)[0] = 0.0f;
+  kv->K(g, 1, 0)[0] = 6.0f;
+  kv->K(g, 2, 0)[0] = 0.0f;
+  kv->CopyBlock(KvKind::kWindowed, 1, 2, 1);
+  EXPECT_EQ(kv->K(w, 2, 0)[0], 5.0f);
+  EXPECT_EQ(kv->K(g, 2, 0)[0], 0.0f);
+  // Without a window every layer is full-context.
+  c.use_sliding_window = false;
+  ASSERT_OK_AND_ASSIGN(auto flat, KvCache::Create(c, 10, 0, 4));
+  EXPECT_FALSE(flat->has_windowed());
+  EXPECT_EQ(flat->slot_kind(flat->slot_of_layer(0)), KvKind::kFull);
+  // A kind with slots needs blocks.
+  c.use_sliding_window = true;
+  EXPECT_THAT(KvCache::Create(c, 10, 0, 4),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
