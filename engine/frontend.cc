@@ -112,8 +112,8 @@ absl::StatusOr<PreprocessedMedia> Frontend::Preprocess(const MediaBlob& blob,
   MediaSettings settings = media_;
   if (blob.kind == MediaBlob::Kind::kVideo) {
     // Sample no more frames than it takes to see a breach of the limit.
-    settings.video.num_frames =
-        std::min(settings.video.num_frames, limits_.max_video_frames + 1);
+    settings.video.num_frames = static_cast<int>(std::min<int64_t>(
+        settings.video.num_frames, int64_t{limits_.max_video_frames} + 1));
     settings.video.max_frame_pixels = limits_.max_image_pixels;
   }
   absl::StatusOr<PreprocessedMedia> out = PreprocessMedia(blob, settings);

@@ -1,11 +1,14 @@
 #include "server/prompt_builder.h"
 
+#include <optional>
+#include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "base/status_macros.h"
 #include "engine/frontend.h"
+#include "server/media_conversion.h"
 #include "server/request_validation.h"
 #include "tokenizer/chat_types.h"
 
@@ -31,40 +34,6 @@ OrderedJson ParseJson(const std::string& text) {
   return json.is_discarded() ? OrderedJson(nullptr) : json;
 }
 
-engine::MediaBlob Blob(engine::MediaBlob::Kind kind,
-                       const gemma4::v1::Media& media) {
-  engine::MediaBlob blob;
-  blob.kind = kind;
-  blob.bytes = media.data();
-  return blob;
-}
-
-// The images and audio of a text prompt in placeholder order.
-std::vector<engine::MediaBlob> TextMedia(const gemma4::v1::TextPrompt& text) {
-  std::vector<engine::MediaBlob> media;
-  int next_image = 0, next_audio = 0;
-  const std::string& s = text.text();
-  for (size_t pos = 0; pos < s.size();) {
-    const size_t image = s.find(kImagePlaceholder, pos);
-    const size_t audio = s.find(kAudioPlaceholder, pos);
-    if (image == std::string::npos && audio == std::string::npos) break;
-    if (image < audio) {
-      if (next_image < text.images_size()) {
-        media.push_back(
-            Blob(engine::MediaBlob::Kind::kImage, text.images(next_image++)));
-      }
-      pos = image + sizeof(kImagePlaceholder) - 1;
-    } else {
-      if (next_audio < text.audio_size()) {
-        media.push_back(
-            Blob(engine::MediaBlob::Kind::kAudio, text.audio(next_audio++)));
-      }
-      pos = audio + sizeof(kAudioPlaceholder) - 1;
-    }
-  }
-  return media;
-}
-
 // The API's chat (validated) as the chat template's input; media in order.
 tokenizer::ChatRequest ToChatRequest(const ChatPrompt& chat,
                                      std::vector<engine::MediaBlob>& media) {
@@ -84,14 +53,11 @@ tokenizer::ChatRequest ToChatRequest(const ChatPrompt& chat,
         if (part.has_text()) {
           message.content.parts.push_back(
               tokenizer::ContentPart::Text(part.text()));
-        } else if (part.has_image()) {
+        } else if (std::optional<PartMedia> item = ContentPartMedia(part)) {
+          // Images, audio clips, videos (server/media_conversion.h).
           message.content.parts.push_back(
-              tokenizer::ContentPart::Media("image"));
-          media.push_back(Blob(engine::MediaBlob::Kind::kImage, part.image()));
-        } else if (part.has_audio()) {
-          message.content.parts.push_back(
-              tokenizer::ContentPart::Media("audio"));
-          media.push_back(Blob(engine::MediaBlob::Kind::kAudio, part.audio()));
+              tokenizer::ContentPart::Media(item->type));
+          media.push_back(std::move(item->blob));
         }
       }
     }
@@ -120,13 +86,16 @@ tokenizer::ChatRequest ToChatRequest(const ChatPrompt& chat,
 }
 
 absl::StatusOr<engine::PromptInput> BuildOne(const engine::Frontend& frontend,
+                                             const std::string& model,
                                              const gemma4::v1::Prompt& prompt,
                                              ServerMetrics* metrics) {
   const absl::Time start = absl::Now();
+  engine::MediaReport report;
   switch (prompt.input_case()) {
     case gemma4::v1::Prompt::kText: {
-      absl::StatusOr<engine::PromptInput> input =
-          frontend.FromText(prompt.text().text(), TextMedia(prompt.text()));
+      absl::StatusOr<engine::PromptInput> input = frontend.FromText(
+          prompt.text().text(), TextPromptMedia(prompt.text()), &report);
+      if (input.ok()) RecordMediaReport(metrics, model, report);
       if (metrics != nullptr) {
         metrics->RecordPreprocess(PreprocessStage::kTokenize,
                                   absl::Now() - start);
@@ -137,7 +106,8 @@ absl::StatusOr<engine::PromptInput> BuildOne(const engine::Frontend& frontend,
       std::vector<engine::MediaBlob> media;
       const tokenizer::ChatRequest chat = ToChatRequest(prompt.chat(), media);
       absl::StatusOr<engine::PromptInput> input =
-          frontend.FromChat(chat, media);
+          frontend.FromChat(chat, media, &report);
+      if (input.ok()) RecordMediaReport(metrics, model, report);
       if (metrics != nullptr) {
         metrics->RecordPreprocess(PreprocessStage::kChatTemplate,
                                   absl::Now() - start);
@@ -190,7 +160,7 @@ absl::StatusOr<std::vector<engine::PromptInput>> BuildPrompts(
       GEMMA_ASSIGN_OR_RETURN(frontend, engine.GetFrontend(model));
     }
     absl::StatusOr<engine::PromptInput> input =
-        BuildOne(*frontend, prompt, metrics);
+        BuildOne(*frontend, model, prompt, metrics);
     if (!input.ok()) {
       return WithField(input.status(), absl::StrCat("prompts[", i, "]"));
     }

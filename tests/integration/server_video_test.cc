@@ -1,0 +1,222 @@
+// gemma4-server end to end with video: the real engine over the golden
+// e2b_vision checkpoint, the real gRPC service on 127.0.0.1 (port 0) and a
+// real client. A video sent as an encoded MJPEG AVI file and one sent as a
+// list of PNG frames (both made at test time with OpenCV) stream to the
+// end, with the same tokens as the in-process path (front end + engine) on
+// the same bytes; the per-modality preprocessing histogram and the engine's
+// video counters move; malformed videos are INVALID_ARGUMENT.
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "engine/frontend.h"
+#include "engine/model_pool.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "prometheus/registry.h"
+#include "prometheus/text_serializer.h"
+#include "proto/gemma4_service.grpc.pb.h"
+#include "server/gemma_service.h"
+#include "server/grpc_server.h"
+#include "server/server_metrics.h"
+#include "tests/engine/engine_test_sink.h"
+#include "tests/engine/video_fixtures.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/testdata.h"
+
+namespace gemma::server {
+namespace {
+
+constexpr char kModel[] = "e2b-vision";
+constexpr int kNewTokens = 8;
+constexpr char kText[] = "What happens in <|video|>? Answer:";
+
+class ServerVideoTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    engine::ModelSpec spec;
+    spec.name = kModel;
+    spec.dir = testing::GoldenPath("e2b_vision/hf");
+    spec.kv_cache_tokens = 4096;  // 32 frames take ~2300 tokens.
+    engine::PoolOptions options;
+    options.total_threads = 2;
+    ASSERT_OK_AND_ASSIGN(pool_, engine::ModelPool::Create({spec}, options));
+    registry_ = std::make_shared<prometheus::Registry>();
+    metrics_ = std::make_unique<ServerMetrics>(*registry_);
+    service_ = std::make_unique<GemmaService>(metrics_.get());
+    GrpcServerOptions server_options;
+    server_options.address = "127.0.0.1:0";
+    ASSERT_OK_AND_ASSIGN(server_,
+                         StartGrpcServer(server_options, service_.get()));
+    service_->AttachEngine(pool_.get());
+    SetServing(*server_.server, true);
+    stub_ = gemma4::v1::Gemma::NewStub(
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_.port),
+                            grpc::InsecureChannelCredentials()));
+  }
+
+  void TearDown() override {
+    if (server_.server != nullptr) {
+      server_.server->Shutdown(std::chrono::system_clock::now() +
+                               std::chrono::seconds(10));
+    }
+  }
+
+  gemma4::v1::GenerateRequest Request(const gemma4::v1::Media& video) {
+    gemma4::v1::GenerateRequest request;
+    request.set_model(kModel);
+    gemma4::v1::TextPrompt* text = request.add_prompts()->mutable_text();
+    text->set_text(kText);
+    *text->add_videos() = video;
+    request.mutable_options()->set_max_new_tokens(kNewTokens);
+    request.mutable_options()->mutable_stop_tokens()->set_mode(
+        gemma4::v1::StopTokens::MODE_NONE);
+    return request;
+  }
+
+  // Streams `request`; the generated ids, or the RPC's error.
+  absl::StatusOr<std::vector<int32_t>> Stream(
+      const gemma4::v1::GenerateRequest& request) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(300));
+    auto reader = stub_->StreamGenerate(&context, request);
+    gemma4::v1::GenerateStreamChunk chunk;
+    std::vector<int32_t> ids;
+    bool final_seen = false;
+    while (reader->Read(&chunk)) {
+      ids.insert(ids.end(), chunk.token_ids().begin(), chunk.token_ids().end());
+      if (chunk.has_final()) final_seen = true;
+    }
+    const grpc::Status status = reader->Finish();
+    if (!status.ok()) {
+      return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                          status.error_message());
+    }
+    if (!final_seen) return absl::InternalError("no final chunk");
+    return ids;
+  }
+
+  // The in-process path on the same media: front end + engine.
+  absl::StatusOr<std::vector<int32_t>> InProcess(engine::MediaBlob blob) {
+    auto fe = pool_->GetFrontend(kModel);
+    if (!fe.ok()) return fe.status();
+    auto prompt = (*fe)->FromText(kText, {std::move(blob)});
+    if (!prompt.ok()) return prompt.status();
+    const size_t prompt_length = prompt->token_ids.size();
+    auto sink = std::make_shared<engine::CollectingSink>();
+    engine::Request r;
+    r.model = kModel;
+    r.prompts.push_back(*std::move(prompt));
+    r.params.max_new_tokens = kNewTokens;
+    r.params.stop_mode = engine::StopTokensMode::kNone;
+    r.sink = sink;
+    if (absl::Status st = pool_->Submit(std::move(r)); !st.ok()) return st;
+    if (!sink->WaitDone(absl::Seconds(300))) {
+      return absl::DeadlineExceededError("no in-process result");
+    }
+    const engine::GenerationResult& res = sink->result();
+    if (!res.status.ok()) return res.status;
+    return std::vector<int32_t>(res.token_ids.begin() + prompt_length,
+                                res.token_ids.end());
+  }
+
+  std::string MetricsText() {
+    return prometheus::TextSerializer().Serialize(registry_->Collect());
+  }
+
+  std::unique_ptr<engine::ModelPool> pool_;
+  std::shared_ptr<prometheus::Registry> registry_;
+  std::unique_ptr<ServerMetrics> metrics_;
+  std::unique_ptr<GemmaService> service_;
+  StartedServer server_;
+  std::unique_ptr<gemma4::v1::Gemma::Stub> stub_;
+};
+
+TEST_F(ServerVideoTest, VideoFileAndFrameListStreamLikeTheInProcessPath) {
+  // ListModels says the model takes video.
+  grpc::ClientContext list_context;
+  gemma4::v1::ListModelsResponse models;
+  ASSERT_TRUE(
+      stub_->ListModels(&list_context, gemma4::v1::ListModelsRequest(), &models)
+          .ok());
+  ASSERT_EQ(models.models_size(), 1);
+  EXPECT_THAT(models.models(0).modalities(), ::testing::Contains("video"));
+
+  // An encoded file: 40 frames at 8 fps, 32 sampled.
+  gemma4::v1::Media file;
+  file.set_mime_type("video/x-msvideo");
+  file.set_data(testing::MjpegAvi(40, 64, 80, 8.0));
+  ASSERT_OK_AND_ASSIGN(std::vector<int32_t> streamed, Stream(Request(file)));
+  EXPECT_EQ(streamed.size(), static_cast<size_t>(kNewTokens));
+  engine::MediaBlob file_blob;
+  file_blob.kind = engine::MediaBlob::Kind::kVideo;
+  file_blob.bytes = file.data();
+  file_blob.mime_type = file.mime_type();
+  ASSERT_OK_AND_ASSIGN(std::vector<int32_t> in_process, InProcess(file_blob));
+  EXPECT_EQ(streamed, in_process);
+
+  // A list of 3 PNG frames at 1 fps.
+  gemma4::v1::Media frames;
+  for (const std::string& png : testing::PngFrames(3, 64, 80)) {
+    frames.add_frames(png);
+  }
+  frames.set_frames_per_second(1);
+  ASSERT_OK_AND_ASSIGN(std::vector<int32_t> streamed_frames,
+                       Stream(Request(frames)));
+  engine::MediaBlob frames_blob;
+  frames_blob.kind = engine::MediaBlob::Kind::kVideo;
+  frames_blob.frames.assign(frames.frames().begin(), frames.frames().end());
+  frames_blob.fps = 1;
+  ASSERT_OK_AND_ASSIGN(std::vector<int32_t> in_process_frames,
+                       InProcess(frames_blob));
+  EXPECT_EQ(streamed_frames, in_process_frames);
+
+  // Preprocessing was timed per modality on the RPC path (two videos), and
+  // the engine counted and encoded the frames (32 + 3, each once: the
+  // in-process runs hit the encoder cache).
+  const std::string text = MetricsText();
+  EXPECT_THAT(
+      text,
+      ::testing::HasSubstr(
+          R"(gemma4_media_preprocess_duration_seconds_count{modality="video"} 2)"));
+  EXPECT_THAT(
+      text,
+      ::testing::HasSubstr(
+          R"(gemma4_request_media_soft_tokens_count{model="e2b-vision"} 2)"));
+  const engine::EngineStats stats = pool_->Stats()[0];
+  EXPECT_EQ(stats.media_video.items_total, 2 * (32 + 3));
+  EXPECT_EQ(stats.media_video.encoder_calls_total, 32 + 3);
+  EXPECT_EQ(stats.media_video.cache_hits_total, 32 + 3);
+}
+
+TEST_F(ServerVideoTest, BadVideosAreInvalidArgument) {
+  gemma4::v1::Media both;
+  both.set_data("RIFF....AVI ");
+  both.add_frames("x");
+  absl::StatusOr<std::vector<int32_t>> r = Stream(Request(both));
+  EXPECT_THAT(r.status(), testing::StatusIs(absl::StatusCode::kInvalidArgument,
+                                            "has both data and frames"));
+  gemma4::v1::Media corrupt;
+  corrupt.set_data("RIFF....AVI garbage, not a video");
+  r = Stream(Request(corrupt));
+  EXPECT_THAT(r.status(),
+              testing::StatusIs(absl::StatusCode::kInvalidArgument,
+                                "prompts[0]: media item 0 (video)"));
+  gemma4::v1::Media bad_frame;
+  bad_frame.add_frames(testing::PngFrames(1, 64, 80)[0]);
+  bad_frame.add_frames("not a png");
+  r = Stream(Request(bad_frame));
+  EXPECT_THAT(r.status(), testing::StatusIs(absl::StatusCode::kInvalidArgument,
+                                            "video frame 1"));
+  // The server is still healthy: a good video goes through afterwards.
+  gemma4::v1::Media good;
+  good.add_frames(testing::PngFrames(1, 64, 80)[0]);
+  EXPECT_OK(Stream(Request(good)).status());
+}
+
+}  // namespace
+}  // namespace gemma::server
