@@ -5,6 +5,7 @@
 // end, with the same tokens as the in-process path (front end + engine) on
 // the same bytes; the per-modality preprocessing histogram and the engine's
 // video counters move; malformed videos are INVALID_ARGUMENT.
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -191,6 +192,72 @@ TEST_F(ServerVideoTest, VideoFileAndFrameListStreamLikeTheInProcessPath) {
   EXPECT_EQ(stats.media_video.items_total, 2 * (32 + 3));
   EXPECT_EQ(stats.media_video.encoder_calls_total, 32 + 3);
   EXPECT_EQ(stats.media_video.cache_hits_total, 32 + 3);
+}
+
+// A chat message with a video part (frames), through Generate, against the
+// front end's FromChat + the engine; CountTokens counts its soft tokens.
+TEST_F(ServerVideoTest, ChatVideoPartMatchesTheInProcessPath) {
+  gemma4::v1::GenerateRequest request;
+  request.set_model(kModel);
+  gemma4::v1::ChatMessage* message =
+      request.add_prompts()->mutable_chat()->add_messages();
+  message->set_role("user");
+  gemma4::v1::Media* video = message->add_parts()->mutable_video();
+  for (const std::string& png : testing::PngFrames(2, 64, 80)) {
+    video->add_frames(png);
+  }
+  message->add_parts()->set_text("What changes?");
+  request.mutable_options()->set_max_new_tokens(kNewTokens);
+  request.mutable_options()->mutable_stop_tokens()->set_mode(
+      gemma4::v1::StopTokens::MODE_NONE);
+  grpc::ClientContext context;
+  gemma4::v1::GenerateResponse response;
+  const grpc::Status status = stub_->Generate(&context, request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(response.completions_size(), 1);
+
+  tokenizer::ChatRequest chat;
+  tokenizer::ChatMessage m;
+  m.role = "user";
+  m.content.kind = tokenizer::MessageContent::Kind::kParts;
+  m.content.parts.push_back(tokenizer::ContentPart::Media("video"));
+  m.content.parts.push_back(tokenizer::ContentPart::Text("What changes?"));
+  chat.messages.push_back(m);
+  engine::MediaBlob blob;
+  blob.kind = engine::MediaBlob::Kind::kVideo;
+  blob.frames.assign(video->frames().begin(), video->frames().end());
+  ASSERT_OK_AND_ASSIGN(const engine::Frontend* fe, pool_->GetFrontend(kModel));
+  ASSERT_OK_AND_ASSIGN(engine::PromptInput prompt, fe->FromChat(chat, {blob}));
+  ASSERT_EQ(prompt.media.size(), 2u);
+  const auto& c = response.completions(0);
+  EXPECT_EQ(c.usage().prompt_tokens(),
+            static_cast<int>(prompt.token_ids.size()));
+  // The completion's ids start with the prompt the front end builds.
+  ASSERT_GE(c.token_ids_size(), static_cast<int>(prompt.token_ids.size()));
+  EXPECT_TRUE(std::equal(prompt.token_ids.begin(), prompt.token_ids.end(),
+                         c.token_ids().begin()));
+  auto sink = std::make_shared<engine::CollectingSink>();
+  engine::Request r;
+  r.model = kModel;
+  r.prompts.push_back(prompt);
+  r.params.max_new_tokens = kNewTokens;
+  r.params.stop_mode = engine::StopTokensMode::kNone;
+  r.sink = sink;
+  ASSERT_OK(pool_->Submit(std::move(r)));
+  ASSERT_TRUE(sink->WaitDone(absl::Seconds(300)));
+  EXPECT_EQ(std::vector<int32_t>(c.token_ids().begin(), c.token_ids().end()),
+            sink->result().token_ids);
+
+  gemma4::v1::CountTokensRequest count;
+  count.set_model(kModel);
+  *count.add_prompts() = request.prompts(0);
+  grpc::ClientContext count_context;
+  gemma4::v1::CountTokensResponse counted;
+  const grpc::Status count_status =
+      stub_->CountTokens(&count_context, count, &counted);
+  ASSERT_TRUE(count_status.ok()) << count_status.error_message();
+  ASSERT_EQ(counted.token_counts_size(), 1);
+  EXPECT_EQ(counted.token_counts(0), static_cast<int>(prompt.token_ids.size()));
 }
 
 TEST_F(ServerVideoTest, BadVideosAreInvalidArgument) {
