@@ -53,6 +53,27 @@ TEST(ResponseConversionTest, CompletionCarriesEverything) {
   EXPECT_EQ(c.chat().content(), "Hi");
 }
 
+// Streamed chat output: each chunk's delta as the API's ChatDelta; tool-call
+// arguments the model wrote with bytes that are not UTF-8 arrive as valid
+// UTF-8 JSON (U+FFFD), not as an exception.
+TEST(ResponseConversionTest, ChatDeltasFromStreamedOutput) {
+  tokenizer::ChatOutputParser parser;
+  gemma4::v1::ChatDelta first;
+  FillChatDelta(parser.Push("<|channel>thought\nhmm<channel|>Hi"), &first);
+  EXPECT_EQ(first.thought(), "hmm");
+  EXPECT_EQ(first.content(), "Hi");
+  gemma4::v1::ChatDelta second;
+  FillChatDelta(parser.Push("<|tool_call>call:f{s:<|\"|>a\xFF"
+                            "b<|\"|>}<tool_call|><|tool_response>"),
+                &second);
+  ASSERT_EQ(second.tool_calls_size(), 1);
+  EXPECT_EQ(second.tool_calls(0).name(), "f");
+  EXPECT_EQ(second.tool_calls(0).arguments_json(),
+            "{\"s\":\"a\xEF\xBF\xBD"
+            "b\"}");
+  EXPECT_TRUE(parser.Finish().empty());
+}
+
 TEST(ResponseConversionTest, ModelInfoListsModalities) {
   engine::ModelInfo info;
   info.name = "e2b";
