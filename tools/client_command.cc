@@ -135,13 +135,26 @@ std::string MimeType(const std::string& path) {
   return "";  // The server detects it from the bytes.
 }
 
+// A video file's MIME type from its extension ("" when unknown).
+std::string VideoMimeType(const std::string& path) {
+  const std::string ext =
+      absl::AsciiStrToLower(path.substr(path.find_last_of('.') + 1));
+  if (ext == "mp4" || ext == "m4v") return "video/mp4";
+  if (ext == "mov") return "video/quicktime";
+  if (ext == "webm") return "video/webm";
+  if (ext == "mkv") return "video/x-matroska";
+  if (ext == "avi") return "video/x-msvideo";
+  if (ext == "gif") return "image/gif";
+  return "";  // The server detects it from the bytes.
+}
+
 absl::Status AddMedia(
-    const std::vector<std::string>& paths,
+    const std::vector<std::string>& paths, bool video,
     google::protobuf::RepeatedPtrField<gemma4::v1::Media>* out) {
   for (const std::string& path : paths) {
     GEMMA_ASSIGN_OR_RETURN(std::string bytes, ReadFile(path));
     gemma4::v1::Media* media = out->Add();
-    media->set_mime_type(MimeType(path));
+    media->set_mime_type(video ? VideoMimeType(path) : MimeType(path));
     media->set_data(std::move(bytes));
   }
   return absl::OkStatus();
@@ -220,19 +233,22 @@ absl::StatusOr<gemma4::v1::GenerateRequest> BuildGenerateRequest(
   if (inputs != 1) {
     return Invalid("give exactly one of --prompt, --chat and --token-ids");
   }
-  if ((args.Has("image") || args.Has("audio")) && !args.Has("prompt")) {
+  if ((args.Has("image") || args.Has("audio") || args.Has("video")) &&
+      !args.Has("prompt")) {
     return Invalid(
-        "--image and --audio go with --prompt (one <|image|> or "
-        "<|audio|> placeholder per file)");
+        "--image, --audio and --video go with --prompt (one <|image|>, "
+        "<|audio|> or <|video|> placeholder per file)");
   }
   gemma4::v1::Prompt* prompt = request.add_prompts();
   if (args.Has("prompt")) {
     gemma4::v1::TextPrompt* text = prompt->mutable_text();
     text->set_text(args.Get("prompt"));
+    GEMMA_RETURN_IF_ERROR(AddMedia(args.GetAll("image"), /*video=*/false,
+                                   text->mutable_images()));
     GEMMA_RETURN_IF_ERROR(
-        AddMedia(args.GetAll("image"), text->mutable_images()));
+        AddMedia(args.GetAll("audio"), /*video=*/false, text->mutable_audio()));
     GEMMA_RETURN_IF_ERROR(
-        AddMedia(args.GetAll("audio"), text->mutable_audio()));
+        AddMedia(args.GetAll("video"), /*video=*/true, text->mutable_videos()));
   } else if (args.Has("token-ids")) {
     GEMMA_ASSIGN_OR_RETURN(std::vector<int32_t> ids,
                            ParseIdList(args.Get("token-ids"), "--token-ids"));
@@ -367,6 +383,7 @@ absl::Status RunGeneration(const ClientOptions& options, int argc, char** argv,
       {"prompt", false, "prompt text (BOS is prepended by the server)"},
       {"image", false, "image file for a <|image|> placeholder (repeatable)"},
       {"audio", false, "audio file for an <|audio|> placeholder (repeatable)"},
+      {"video", false, "video file for a <|video|> placeholder (repeatable)"},
       {"chat", false, "chat JSON file (OpenAI-style messages)"},
       {"token-ids", false, "prompt token ids, used as given (no BOS added)"},
       {"thinking", true, "chat: enable thinking"},
@@ -377,7 +394,7 @@ absl::Status RunGeneration(const ClientOptions& options, int argc, char** argv,
   flags.insert(flags.end(), gen_flags.begin(), gen_flags.end());
   GEMMA_ASSIGN_OR_RETURN(
       Args args, Args::Parse(argc, argv, options.first_action_arg, flags,
-                             {"stop", "image", "audio"}));
+                             {"stop", "image", "audio", "video"}));
   GEMMA_ASSIGN_OR_RETURN(OutputFormat format, ParseFormat(args));
   GEMMA_ASSIGN_OR_RETURN(gemma4::v1::GenerateRequest request,
                          BuildGenerateRequest(args));

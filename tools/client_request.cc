@@ -96,7 +96,8 @@ absl::StatusOr<gemma4::v1::ChatPrompt> ToProtoChat(
             return absl::InvalidArgumentError(absl::StrCat(
                 "messages[", i, "] has a '", part.type,
                 "' part; the client sends media from files: use --prompt "
-                "with <|image|>/<|audio|> placeholders and --image/--audio"));
+                "with <|image|>/<|audio|>/<|video|> placeholders and "
+                "--image/--audio/--video"));
           }
         }
         break;

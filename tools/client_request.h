@@ -17,7 +17,7 @@ gemma4::v1::GenerationOptions ToProtoOptions(
 
 // Text, tool calls, tool results and tool declarations carry over; media
 // parts of a chat file (URLs, data URIs) are refused with a hint to pass
-// media by file (--image/--audio with --prompt).
+// media by file (--image/--audio/--video with --prompt).
 absl::StatusOr<gemma4::v1::ChatPrompt> ToProtoChat(
     const tokenizer::ChatRequest& chat);
 
