@@ -125,9 +125,9 @@ TEST_F(ScoreTest, WritesANpyVersion1File) {
   EXPECT_EQ(bytes.size(), 10 + header + 3 * 768 * 4);
 }
 
-// --prompt gets <bos> prepended as generate does: the golden prompt's ids
-// and logits.
-TEST_F(ScoreTest, PromptTextGetsBosAsGenerateDoes) {
+// --prompt gets <bos> prepended as generate does, --chat is rendered with
+// the chat template: the golden prompts' ids and logits.
+TEST_F(ScoreTest, PromptTextAndChatArePreparedAsGenerateDoes) {
   const Json expected = ReadJson(Golden("e2b_like/expected.json"));
   const Json& p1 = expected["prompts"][1];
   const std::string out = tmp_ + "/p1.npy";
@@ -141,6 +141,15 @@ TEST_F(ScoreTest, PromptTextGetsBosAsGenerateDoes) {
   ASSERT_OK_AND_ASSIGN(NpyArray got, ReadNpy(out));
   ExpectMatches(got, Golden("e2b_like/prompt1_logits.npy"),
                 "e2b_like/hf prompt 1 as text");
+  // --chat renders the template (with its own <bos>): golden prompt 0 is
+  // this chat's rendering.
+  const std::string chat = tmp_ + "/chat.json";
+  WriteFile(chat, R"({"messages": [{"role": "user",
+      "content": "What is the capital of France?"}]})");
+  ASSERT_OK_AND_ASSIGN(
+      got, Score({"--model", Golden("e2b_like/hf"), "--chat", chat}));
+  ExpectMatches(got, Golden("e2b_like/prompt0_logits.npy"),
+                "e2b_like/hf prompt 0 as chat");
 }
 
 // Images from PNG through the project's pipeline (decode, resize, patches,
