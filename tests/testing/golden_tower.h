@@ -13,6 +13,7 @@
 #include "gtest/gtest.h"
 #include "model/checkpoint/checkpoint.h"
 #include "model/config.h"
+#include "model/vision/tower_options.h"
 #include "tests/testing/testdata.h"
 
 namespace gemma::testing {
@@ -24,13 +25,14 @@ struct LoadedTower {
 };
 
 // Loads GoldenPath(dir) (e.g. "e2b_audio/hf") and builds `Encoder` from the
-// checkpoint's `tower` config (&ModelConfig::vision or ::audio) with default
-// options. Each failure is a (non-fatal) test failure and leaves `encoder`
+// checkpoint's `tower` config (&ModelConfig::vision or ::audio) and
+// `options`. Each failure is a (non-fatal) test failure and leaves `encoder`
 // null: callers ASSERT_NE(loaded.encoder, nullptr).
 template <typename Encoder, typename TowerConfig>
 LoadedTower<Encoder> LoadGoldenTower(
     const std::string& dir,
-    std::optional<TowerConfig> model::ModelConfig::*tower) {
+    std::optional<TowerConfig> model::ModelConfig::*tower,
+    const model::TowerOptions& options = {}) {
   LoadedTower<Encoder> loaded;
   auto ckpt = model::LoadCheckpoint(GoldenPath(dir));
   EXPECT_TRUE(ckpt.ok()) << dir << ": " << ckpt.status();
@@ -40,7 +42,7 @@ LoadedTower<Encoder> LoadGoldenTower(
   EXPECT_TRUE((config.*tower).has_value()) << dir << " has no such tower";
   if (!(config.*tower).has_value()) return loaded;
   auto encoder = Encoder::Create(*(config.*tower), config.text.hidden_dim,
-                                 loaded.ckpt->weights);
+                                 loaded.ckpt->weights, options);
   EXPECT_TRUE(encoder.ok()) << dir << ": " << encoder.status();
   if (encoder.ok()) loaded.encoder = *std::move(encoder);
   return loaded;

@@ -64,8 +64,10 @@ std::vector<float> PaddedFeatures(const NpyArray& stored) {
   return f;
 }
 
-testing::LoadedTower<AudioEncoder> LoadEncoder(const std::string& dir) {
-  return testing::LoadGoldenTower<AudioEncoder>(dir, &ModelConfig::audio);
+testing::LoadedTower<AudioEncoder> LoadEncoder(
+    const std::string& dir, const TowerOptions& options = {}) {
+  return testing::LoadGoldenTower<AudioEncoder>(dir, &ModelConfig::audio,
+                                                options);
 }
 
 void CheckClip(const AudioEncoder& enc, int k) {
@@ -180,21 +182,17 @@ TEST(AudioGoldenTest, Bf16Checkpoint) {
 // values up to ~3) is a deliberately loose gross-error check, not yet measured
 // on a bf16 CPU.
 TEST(AudioGoldenTest, Bf16Compute) {
-  auto ckpt = LoadCheckpoint(GoldenPath("e2b_audio/hf"));
-  ASSERT_OK(ckpt.status());
-  const ModelConfig& mc = (*ckpt)->config;
   TowerOptions opt;
   opt.format = ops::WeightFormat::kBF16;
-  auto enc = AudioEncoder::Create(*mc.audio, mc.text.hidden_dim,
-                                  (*ckpt)->weights, opt);
-  ASSERT_OK(enc.status());
+  testing::LoadedTower<AudioEncoder> l = LoadEncoder("e2b_audio/hf", opt);
+  ASSERT_NE(l.encoder, nullptr);
   const NpyArray feats = LoadGolden("media/audio0_kh_features.npy");
   const NpyArray mask = LoadGolden("media/audio0_kh_features_mask.npy");
   const NpyArray want = LoadGolden("e2b_audio/audio0_audio_encoder_output.npy");
   ASSERT_OK_AND_ASSIGN(
       AudioEncoding out,
-      (*enc)->Encode(PaddedFeatures(feats),
-                     absl::MakeConstSpan(mask.i32(), mask.size())));
+      l.encoder->Encode(PaddedFeatures(feats),
+                        absl::MakeConstSpan(mask.i32(), mask.size())));
   ASSERT_EQ(out.num_tokens, 33);
   ASSERT_LE(out.soft_tokens.size(), static_cast<size_t>(want.size()));
   EXPECT_LE(MaxAbsDiff(out.soft_tokens,

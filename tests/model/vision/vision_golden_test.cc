@@ -47,8 +47,10 @@ int CountReal(const NpyArray& pos) {
   return n;
 }
 
-testing::LoadedTower<VisionEncoder> LoadEncoder(const std::string& dir) {
-  return testing::LoadGoldenTower<VisionEncoder>(dir, &ModelConfig::vision);
+testing::LoadedTower<VisionEncoder> LoadEncoder(
+    const std::string& dir, const TowerOptions& options = {}) {
+  return testing::LoadGoldenTower<VisionEncoder>(dir, &ModelConfig::vision,
+                                                 options);
 }
 
 // Encodes pixels/positions and checks the three golden stages. `out_prefix`
@@ -166,21 +168,17 @@ TEST_P(VisionGoldenTest, Bf16Checkpoint) {
 // measured on a bf16 CPU.
 TEST_P(VisionGoldenTest, Bf16Compute) {
   const std::string c = GetParam();
-  auto ckpt = LoadCheckpoint(GoldenPath(c + "/hf"));
-  ASSERT_OK(ckpt.status());
-  const ModelConfig& mc = (*ckpt)->config;
   TowerOptions opt;
   opt.format = ops::WeightFormat::kBF16;
-  auto enc = VisionEncoder::Create(*mc.vision, mc.text.hidden_dim,
-                                   (*ckpt)->weights, opt);
-  ASSERT_OK(enc.status());
+  testing::LoadedTower<VisionEncoder> l = LoadEncoder(c + "/hf", opt);
+  ASSERT_NE(l.encoder, nullptr);
   const NpyArray px = LoadGolden("media/image0_kh_pixel_values.npy");
   const NpyArray pos = LoadGolden("media/image0_kh_pixel_position_ids.npy");
   ASSERT_OK_AND_ASSIGN(
       VisionEncoding out,
-      (*enc)->Encode(absl::MakeConstSpan(px.f32(), px.size()),
-                     absl::MakeConstSpan(pos.i32(), pos.size()),
-                     CountReal(pos)));
+      l.encoder->Encode(absl::MakeConstSpan(px.f32(), px.size()),
+                        absl::MakeConstSpan(pos.i32(), pos.size()),
+                        CountReal(pos)));
   const NpyArray want = LoadGolden(c + "/image0_vision_encoder_output.npy");
   ASSERT_LE(out.soft_tokens.size(), static_cast<size_t>(want.size()));
   EXPECT_LE(MaxAbsDiff(out.soft_tokens,
