@@ -25,11 +25,15 @@ bool BlockTable::Reserve(BlockManager& bm, int num_tokens) {
   const int need = BlocksNeeded(bm, num_tokens);
   if (need == 0) return true;
   if (need > bm.num_available_blocks()) return false;
+  const size_t first = blocks_.size();
   for (int i = 0; i < need; ++i) {
     std::optional<int> b = bm.Allocate();
     CHECK(b.has_value()) << "available count was wrong";
     blocks_.push_back(*b);
   }
+  // Ascending ids: neighbours in the pool form runs that attention reads
+  // with one product.
+  std::sort(blocks_.begin() + first, blocks_.end());
   return true;
 }
 
@@ -67,7 +71,7 @@ void BlockTable::ReleaseOutOfWindow(BlockManager& bm, int next_pos) {
   // position the query at next_pos reads.
   const int first = std::max(0, next_pos - bm.window() + 1);
   const int n = std::min<int>(first / bm.block_size(), window_.size());
-  for (int i = 0; i < n; ++i) {
+  for (int i = n - 1; i >= 0; --i) {
     if (window_[i] < 0) continue;
     bm.Release(window_[i], BlockKind::kWindowed);
     window_[i] = -1;
@@ -199,9 +203,11 @@ void BlockTable::ReplaceBlock(BlockManager& bm, int index, int block,
 }
 
 void BlockTable::ReleaseAll(BlockManager& bm) {
-  for (int b : blocks_) bm.Release(b);
-  for (int b : window_) {
-    if (b >= 0) bm.Release(b, BlockKind::kWindowed);
+  // Last first: the free lists are stacks, so the next table gets the ids
+  // back in ascending order.
+  for (auto it = blocks_.rbegin(); it != blocks_.rend(); ++it) bm.Release(*it);
+  for (auto it = window_.rbegin(); it != window_.rend(); ++it) {
+    if (*it >= 0) bm.Release(*it, BlockKind::kWindowed);
   }
   blocks_.clear();
   window_.clear();
