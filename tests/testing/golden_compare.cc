@@ -39,6 +39,15 @@ double MaxAbsDiff(absl::Span<const float> got, absl::Span<const float> want) {
   return m;
 }
 
+double MaxAbsDiffToPrefix(absl::Span<const float> got,
+                          absl::Span<const float> want) {
+  EXPECT_LE(got.size(), want.size()) << "more values than the golden has";
+  if (got.size() > want.size()) {
+    return std::numeric_limits<double>::infinity();
+  }
+  return MaxAbsDiff(got, want.first(got.size()));
+}
+
 ::testing::AssertionResult CloseToGolden(absl::Span<const float> got,
                                          absl::Span<const float> want,
                                          double rel_tol, int64_t row_width) {

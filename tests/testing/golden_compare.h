@@ -30,6 +30,12 @@ double MaxAbs(absl::Span<const float> values);
 // differ, so a comparison against any bound fails.
 double MaxAbsDiff(absl::Span<const float> got, absl::Span<const float> want);
 
+// MaxAbsDiff(got, the first got.size() values of want): for outputs that
+// keep only the leading rows of a golden. Infinity, with a test failure, when
+// the golden is shorter.
+double MaxAbsDiffToPrefix(absl::Span<const float> got,
+                          absl::Span<const float> want);
+
 // Passes when the sizes match and max |got - want| <= rel_tol * max |want|.
 // The failure names the worst element (and its row, when `row_width` > 0),
 // both values and the golden's range. Use as
