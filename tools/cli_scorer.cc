@@ -94,25 +94,28 @@ const engine::Frontend& CliScorer::frontend() const {
   return *model_->frontend;
 }
 
-absl::StatusOr<ScoredLogits> CliScorer::Score(
-    const engine::PromptInput& prompt) const {
+int CliScorer::vocab_size() const {
+  return model_->math->config().text.vocab_size;
+}
+
+absl::Status CliScorer::Score(const engine::PromptInput& prompt,
+                              int chunk_tokens,
+                              const LogitRowsSink& sink) const {
   const int T = static_cast<int>(prompt.token_ids.size());
   if (T == 0) return absl::InvalidArgumentError("the prompt has no tokens");
+  if (chunk_tokens < 0) {
+    return absl::InvalidArgumentError("the chunk size must be >= 0");
+  }
   // The engine's own checks: towers present, arrays consistent,
-  // placeholder ranges inside the prompt and not overlapping.
+  // placeholder ranges inside the prompt, in order and not overlapping.
   const engine::MediaStepper checker(model_->media);
   GEMMA_RETURN_IF_ERROR(checker.ValidatePrompt(prompt, 0));
   omp_set_num_threads(threads_);
 
   PromptMedia media;
-  model::MultimodalInput mm;
   if (!prompt.media.empty()) {
     GEMMA_ASSIGN_OR_RETURN(media, EncodePromptMedia(*model_->media, prompt));
-    mm.embeddings = media.embeddings;
-    mm.positions = media.positions;
-    mm.bidirectional_blocks = media.blocks;
   }
-
   const model::Gemma4Model& math = *model_->math;
   const int num_blocks = (T + kBlockSize - 1) / kBlockSize;
   GEMMA_ASSIGN_OR_RETURN(
@@ -121,25 +124,54 @@ absl::StatusOr<ScoredLogits> CliScorer::Score(
   std::vector<int> table(num_blocks);
   for (int b = 0; b < num_blocks; ++b) table[b] = b;
   std::unique_ptr<model::ForwardState> state = math.NewState();
-  model::ForwardEntry entry;
-  entry.tokens = prompt.token_ids;
-  entry.start_pos = 0;
-  entry.blocks = table;
-  entry.all_logits = true;
-  entry.mm = prompt.media.empty() ? nullptr : &mm;
-  model::ForwardOutput out;
-  GEMMA_RETURN_IF_ERROR(math.Forward(state.get(), kv.get(), {&entry, 1}, &out));
-  if (out.num_rows() != T ||
-      out.logits.size() != static_cast<size_t>(T) * out.vocab_size) {
-    return absl::InternalError(absl::StrFormat(
-        "the forward pass returned %d rows of logits for %d positions",
-        out.num_rows(), T));
+  const absl::Span<const int32_t> tokens(prompt.token_ids);
+  const int width = model_->media != nullptr ? model_->media->text_width() : 0;
+
+  for (int start = 0; start < T;) {
+    int end = chunk_tokens > 0 ? std::min(T, start + chunk_tokens) : T;
+    for (const std::pair<int, int>& block : media.blocks) {
+      if (block.first < end && block.second > end) {
+        end = block.first > start ? block.first : block.second;
+        break;
+      }
+    }
+    // This chunk's soft-token positions and rows, and its blocks.
+    const auto p0 =
+        std::lower_bound(media.positions.begin(), media.positions.end(), start);
+    const auto p1 = std::lower_bound(p0, media.positions.end(), end);
+    const std::vector<int> positions(p0, p1);
+    const size_t row0 = p0 - media.positions.begin();
+    const std::vector<float> rows(
+        media.embeddings.begin() + row0 * width,
+        media.embeddings.begin() + (row0 + positions.size()) * width);
+    std::vector<std::pair<int, int>> blocks;
+    for (const std::pair<int, int>& block : media.blocks) {
+      if (block.first >= start && block.second <= end) blocks.push_back(block);
+    }
+    model::MultimodalInput mm;
+    mm.embeddings = rows;
+    mm.positions = positions;
+    mm.bidirectional_blocks = blocks;
+
+    model::ForwardEntry entry;
+    entry.tokens = tokens.subspan(start, end - start);
+    entry.start_pos = start;
+    entry.blocks = table;
+    entry.all_logits = true;
+    entry.mm = positions.empty() ? nullptr : &mm;
+    model::ForwardOutput out;
+    GEMMA_RETURN_IF_ERROR(
+        math.Forward(state.get(), kv.get(), {&entry, 1}, &out));
+    if (out.num_rows() != end - start ||
+        out.logits.size() != static_cast<size_t>(end - start) * vocab_size()) {
+      return absl::InternalError(absl::StrFormat(
+          "the forward pass returned %d rows of logits for %d positions",
+          out.num_rows(), end - start));
+    }
+    GEMMA_RETURN_IF_ERROR(sink(out.logits));
+    start = end;
   }
-  ScoredLogits result;
-  result.rows = T;
-  result.vocab_size = out.vocab_size;
-  result.logits = std::move(out.logits);
-  return result;
+  return absl::OkStatus();
 }
 
 }  // namespace gemma::tools

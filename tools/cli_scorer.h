@@ -1,6 +1,6 @@
 // The model behind `gemma4 score`: the serving engine's model loader
 // (engine::LoadModel: checkpoint, decoder math, towers, tokenizer front end)
-// run as one full forward pass over a whole prompt, returning the logits of
+// run as a full forward pass over a whole prompt, yielding the logits of
 // every position (after the final soft cap) — the computation the golden
 // fixtures' prompt*_logits.npy record. Media items are encoded by the
 // model's towers and their soft tokens placed at their placeholders, with
@@ -11,11 +11,13 @@
 #ifndef GEMMA_TOOLS_CLI_SCORER_H_
 #define GEMMA_TOOLS_CLI_SCORER_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "engine/frontend.h"
 #include "engine/request.h"
 
@@ -32,11 +34,9 @@ struct CliScorerOptions {
   bool load_audio = false;   // Load the audio tower.
 };
 
-struct ScoredLogits {
-  int rows = 0;               // Prompt positions T.
-  int vocab_size = 0;         // V.
-  std::vector<float> logits;  // [T, V], row-major.
-};
+// Receives the logits of consecutive prompt positions, in order: a block
+// of rows × vocab_size floats per call. An error stops the scoring.
+using LogitRowsSink = std::function<absl::Status(absl::Span<const float>)>;
 
 class CliScorer {
  public:
@@ -48,9 +48,19 @@ class CliScorer {
   // The model's front end, to turn flags into a PromptInput.
   const engine::Frontend& frontend() const;
 
-  // INVALID_ARGUMENT for an empty prompt or media that do not fit it
-  // (naming the item); tower and decoder errors pass through.
-  absl::StatusOr<ScoredLogits> Score(const engine::PromptInput& prompt) const;
+  int vocab_size() const;
+
+  // Runs the prompt and hands `sink` the logits of all its positions.
+  // chunk_tokens 0: one forward pass over the whole prompt (the goldens'
+  // computation). chunk_tokens > 0: passes of at most that many positions
+  // (longer only to keep an image's bidirectional block in one pass), each
+  // attending to the earlier ones through the KV cache, so memory holds
+  // one chunk's logits; the result equals one pass up to float32 summation
+  // order. INVALID_ARGUMENT for an empty prompt, a negative chunk size, or
+  // media that do not fit the prompt (naming the item); tower and decoder
+  // errors pass through.
+  absl::Status Score(const engine::PromptInput& prompt, int chunk_tokens,
+                     const LogitRowsSink& sink) const;
 
  private:
   CliScorer() = default;

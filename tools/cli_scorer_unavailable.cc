@@ -26,8 +26,11 @@ const engine::Frontend& CliScorer::frontend() const {
   std::abort();
 }
 
-absl::StatusOr<ScoredLogits> CliScorer::Score(
-    const engine::PromptInput& prompt) const {
+int CliScorer::vocab_size() const { return 0; }
+
+absl::Status CliScorer::Score(const engine::PromptInput& prompt,
+                              int chunk_tokens,
+                              const LogitRowsSink& sink) const {
   return absl::UnimplementedError("score is unavailable in this build");
 }
 

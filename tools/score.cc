@@ -54,13 +54,16 @@ absl::Status RunScore(int argc, char** argv) {
   flags.push_back(
       {"output", false, "the .npy file to write: float32 logits [T, vocab]"});
   flags.push_back({"threads", false, "CPU threads (default: all cores)"});
+  flags.push_back({"chunk-tokens", false,
+                   "positions per forward pass (default 0: the whole "
+                   "prompt in one pass); bounds memory for long prompts"});
   flags.push_back({"format", false,
                    "text (default) or json: the summary printed on stdout"});
   absl::StatusOr<Args> args = ParseCommandArgs(
       argc, argv,
       "score --model DIR (--prompt TEXT | --chat FILE.json | --token-ids "
       "2,17,...) [--image FILE]... [--audio FILE]... [--video FILE]... "
-      "--output LOGITS.npy [--threads N]",
+      "--output LOGITS.npy [--threads N] [--chunk-tokens N]",
       flags, PromptRepeatableFlags());
   if (!args.ok()) {
     return HelpShown(args.status()) ? absl::OkStatus() : args.status();
@@ -76,6 +79,12 @@ absl::Status RunScore(int argc, char** argv) {
     return absl::InvalidArgumentError(
         absl::StrCat("--threads must be in [0, 4096], got ", *threads));
   }
+  GEMMA_ASSIGN_OR_RETURN(std::optional<int64_t> chunk,
+                         args->GetInt("chunk-tokens"));
+  if (chunk.has_value() && (*chunk < 0 || *chunk > (int64_t{1} << 30))) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--chunk-tokens must be >= 0, got ", *chunk));
+  }
 
   CliScorerOptions options;
   options.model_dir = model;
@@ -87,18 +96,25 @@ absl::Status RunScore(int argc, char** argv) {
                          CliScorer::Create(options));
   GEMMA_ASSIGN_OR_RETURN(engine::PromptInput prompt,
                          BuildPromptInput(*args, model, scorer->frontend()));
-  GEMMA_ASSIGN_OR_RETURN(ScoredLogits scored, scorer->Score(prompt));
+  const int rows = static_cast<int>(prompt.token_ids.size());
+  const int vocab = scorer->vocab_size();
+  GEMMA_ASSIGN_OR_RETURN(std::unique_ptr<NpyFloat32Writer> writer,
+                         NpyFloat32Writer::Create(output, {rows, vocab}));
   GEMMA_RETURN_IF_ERROR(
-      WriteNpyFloat32(output, {scored.rows, scored.vocab_size}, scored.logits));
+      scorer->Score(prompt, static_cast<int>(chunk.value_or(0)),
+                    [&writer](absl::Span<const float> logits) {
+                      return writer->Append(logits);
+                    }));
+  GEMMA_RETURN_IF_ERROR(writer->Finish());
   if (format == OutputFormat::kJson) {
     nlohmann::json out;
     out["token_ids"] = prompt.token_ids;
-    out["shape"] = {scored.rows, scored.vocab_size};
+    out["shape"] = {rows, vocab};
     out["output"] = output;
     WriteStdout(JsonDump(out) + "\n");
   } else {
-    WriteStdout(absl::StrCat("wrote ", output, ": float32 logits [",
-                             scored.rows, ", ", scored.vocab_size, "]\n"));
+    WriteStdout(absl::StrCat("wrote ", output, ": float32 logits [", rows, ", ",
+                             vocab, "]\n"));
   }
   return absl::OkStatus();
 }

@@ -103,6 +103,40 @@ TEST_F(ScoreTest, TokenIdsMatchTheGoldenLogitsInBothLayouts) {
   }
 }
 
+// --chunk-tokens: passes of a few positions through the KV cache give the
+// same logits (sliding window 8 spans chunks; an image split over chunks on
+// e2b_vision; dense_vision's bidirectional 70-token image block is kept in
+// one pass although the chunk size is 7).
+TEST_F(ScoreTest, ChunkedPassesMatchTheGoldens) {
+  const std::vector<int32_t> ids =
+      ReadIntNpy(Golden("e2b_like/prompt2_token_ids.npy"));
+  ASSERT_OK_AND_ASSIGN(NpyArray got,
+                       Score({"--model", Golden("e2b_like/hf"), "--token-ids",
+                              IdList(ids), "--chunk-tokens", "5"}));
+  ExpectMatches(got, Golden("e2b_like/prompt2_logits.npy"),
+                "e2b_like/hf prompt 2 in chunks of 5");
+  struct Case {
+    std::string model;
+    int prompt;
+    std::string chunk;
+  };
+  for (const Case& c :
+       {Case{"e2b_vision", 0, "16"}, Case{"dense_vision", 1, "7"}}) {
+    const Json hf = ReadJson(Golden(c.model + "/hfpipe_expected.json"));
+    const Json& p = hf["prompts"][c.prompt];
+    ASSERT_OK_AND_ASSIGN(
+        got, Score({"--model", Golden(c.model + "/hf"), "--prompt",
+                    p["text"].get<std::string>(), "--image",
+                    Golden("media/" + p["image"].get<std::string>() + ".png"),
+                    "--chunk-tokens", c.chunk}));
+    ExpectMatches(got,
+                  Golden(c.model + "/hfpipe_prompt" + std::to_string(c.prompt) +
+                         "_logits.npy"),
+                  c.model + " prompt " + std::to_string(c.prompt) +
+                      " in chunks of " + c.chunk);
+  }
+}
+
 // The file is a version 1.0 .npy, C order, header padded to 64 bytes.
 TEST_F(ScoreTest, WritesANpyVersion1File) {
   const std::string out = tmp_ + "/x.npy";
@@ -258,6 +292,10 @@ TEST_F(ScoreTest, BadInputGivesClearErrors) {
            "--output", out});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("outside the vocabulary"));
+  r = Run({"score", "--model", Golden("e2b_like/hf"), "--token-ids", "2,17",
+           "--chunk-tokens", "-1", "--output", out});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("--chunk-tokens must be >= 0"));
   // An output directory that does not exist is refused before any work.
   r = Run({"score", "--model", Golden("e2b_like/hf"), "--token-ids", "2,17",
            "--output", tmp_ + "/missing/x.npy"});
