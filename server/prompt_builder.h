@@ -5,11 +5,13 @@
 // adds, and only this:
 //  - gemma4.v1.ChatPrompt -> tokenizer::ChatRequest (roles, text and media
 //    parts, tool calls and responses, tool declarations);
-//  - each prompt's media as engine::MediaBlobs, in the order the front end
-//    pairs them with the placeholders;
+//  - each prompt's media as engine::MediaBlobs (converted by
+//    media_conversion.h), in the order the front end pairs them with the
+//    placeholders;
 //  - token-id prompts for engines without a front end (no BOS added);
 //  - per-prompt error context (the prompt's field path prefixed to the front
-//    end's INVALID_ARGUMENT) and per-stage preprocessing metrics;
+//    end's INVALID_ARGUMENT) and per-stage and per-modality preprocessing
+//    metrics;
 //  - ChatStartsInThought: the chat output parser's start state, decided from
 //    the request (the front end does not return the rendered text that
 //    tokenizer::PromptEndsInThoughtChannel would read).
