@@ -247,6 +247,19 @@ TEST_F(FrontendVideoTest, LimitsAndErrorsAreClear) {
   both.bytes = "x";
   EXPECT_THAT(fe_->FromText("<|video|>", {both}),
               StatusIs(StatusCode::kInvalidArgument, "send one"));
+  // Frames of different sizes.
+  MediaBlob mixed = FramesBlob(2, 0);
+  mixed.frames[1] = gemma::testing::PngFrames(1, 48, 48)[0];
+  EXPECT_THAT(fe_->FromText("<|video|>", {mixed}),
+              StatusIs(StatusCode::kInvalidArgument,
+                       "video frame 1 is 48x48 but the first sampled frame "
+                       "is 80x64"));
+  // A declared type that the data contradicts.
+  MediaBlob mislabelled = AviBlob(2, 8.0);
+  mislabelled.mime_type = "video/mp4";
+  EXPECT_THAT(fe_->FromText("<|video|>", {mislabelled}),
+              StatusIs(StatusCode::kInvalidArgument,
+                       "declared as video/mp4 but its data is AVI"));
   MediaBlob image_frames = FramesBlob(1, 0);
   image_frames.kind = MediaBlob::Kind::kImage;
   EXPECT_THAT(fe_->FromText("<|image|>", {image_frames}),
