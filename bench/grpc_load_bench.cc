@@ -1,13 +1,17 @@
 // Load benchmark of gemma4-server over gRPC: the real server (model pool,
 // GemmaService, gRPC server on 127.0.0.1) in this process, driven only
-// through StreamGenerate by concurrent client threads. For each concurrency
-// level it reports generated tokens/s, steady-state decode tokens/s and
-// p50/p99 of time to first token and inter-token latency, for two engines
-// built from the same spec in the same run:
-//   one-at-a-time  the scheduler runs one sequence at a time
-//                  (SchedulerOptions::max_running = 1); the level's streams
-//                  queue behind each other;
-//   batched        continuous batching (max_running = --max_running).
+// through StreamGenerate by client threads. For each concurrency level it
+// reports generated tokens/s, steady-state decode tokens/s and p50/p99 of
+// time to first token and inter-token latency, for the same load served
+//   batched        by continuous batching (max_running = --max_running), and
+//   one-at-a-time  one sequence at a time, in the same run:
+//     --baseline=engine (default): a second engine of the same spec whose
+//       scheduler runs one sequence at a time (SchedulerOptions::
+//       max_running = 1), loaded after the batched one is freed; the
+//       level's streams are sent at once and queue in the engine;
+//     --baseline=client: the batched engine itself, sent the level's
+//       requests one after another (each counted as sent at the level's
+//       start, so TTFT includes the wait); no second load.
 // Ratios batched / one-at-a-time are printed per level, and PASS/FAIL lines
 // for the targets at --target_level streams: decode throughput at least
 // --target_decode_ratio x the one-at-a-time engine's, and p99 inter-token
@@ -28,6 +32,7 @@
 #include <cstdint>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,6 +64,11 @@ ABSL_FLAG(std::string, levels, "1,2,4,8,16,32", "Concurrency levels");
 ABSL_FLAG(int, baseline_max_streams, 0,
           "Streams offered to the one-at-a-time engine at most (0: the "
           "level's, the same load); its throughput does not depend on them");
+ABSL_FLAG(std::string, baseline, "engine",
+          "One-at-a-time baseline: 'engine' (a second engine of the same "
+          "spec with max_running 1, loaded after the batched one) or "
+          "'client' (the batched engine itself, sent the level's requests "
+          "one after another; no second load)");
 ABSL_FLAG(int, max_running, 64, "Sequences the batched engine runs at once");
 ABSL_FLAG(int, max_batch_tokens, 512, "Token budget per engine step");
 ABSL_FLAG(int64_t, kv_cache_tokens, 0,
@@ -135,18 +145,22 @@ std::string Ratio(double a, double b) {
   return b > 0 ? absl::StrFormat("%.2fx", a / b) : std::string("-");
 }
 
-// Loads one engine configuration, serves it over gRPC and runs every level
-// (after a one-request warm-up that first-touches the weights).
-absl::StatusOr<std::vector<LoadSummary>> RunEngine(
-    const std::string& label, engine::ModelSpec spec,
-    const std::vector<int>& levels, int stream_cap, bool one_at_a_time,
-    int* next_index) {
+// Loads `spec`, serves it over gRPC and, after a one-request warm-up that
+// first-touches the weights, runs every level of `table`: the concurrent
+// load (`batched`: filling Level::batched) and/or the one-at-a-time load
+// (`baseline`: filling Level::one_at_a_time, at most --baseline_max_streams
+// streams).
+absl::Status ServeAndRun(const std::string& label,
+                         const engine::ModelSpec& spec, bool batched,
+                         std::optional<Offer> baseline, int* next_index,
+                         std::vector<Level>* table) {
   const absl::Time load_start = absl::Now();
   GEMMA_ASSIGN_OR_RETURN(
       std::unique_ptr<BenchServer> server,
       BenchServer::Start(spec, absl::GetFlag(FLAGS_threads), "127.0.0.1"));
   std::cout << absl::StrFormat(
-                   "[%s] max_running %d, serving on %s (loaded in %.1f s)",
+                   "[%s engine] max_running %d, serving on %s (loaded in "
+                   "%.1f s)",
                    label, spec.scheduler.max_running, server->target(),
                    absl::ToDoubleSeconds(absl::Now() - load_start))
             << std::endl;
@@ -156,26 +170,38 @@ absl::StatusOr<std::vector<LoadSummary>> RunEngine(
   shape.prompt_tokens = absl::GetFlag(FLAGS_prompt_tokens);
   shape.new_tokens = absl::GetFlag(FLAGS_new_tokens);
   GEMMA_RETURN_IF_ERROR(
-      RunLoad(shape, 1, (*next_index)++, one_at_a_time).status());
-  std::vector<LoadSummary> out;
-  for (int level : levels) {
-    const int streams = stream_cap > 0 ? std::min(level, stream_cap) : level;
-    GEMMA_ASSIGN_OR_RETURN(LoadRun run,
-                           RunLoad(shape, streams, *next_index, one_at_a_time));
-    *next_index += streams;
-    out.push_back(Summarize(run));
-    std::cout << Row(level, label, out.back()) << std::endl;
+      RunLoad(shape, 1, (*next_index)++, Offer::kConcurrent).status());
+  const int cap = absl::GetFlag(FLAGS_baseline_max_streams);
+  for (Level& level : *table) {
+    if (batched) {
+      GEMMA_ASSIGN_OR_RETURN(
+          LoadRun run,
+          RunLoad(shape, level.streams, *next_index, Offer::kConcurrent));
+      *next_index += level.streams;
+      level.batched = Summarize(run);
+      std::cout << Row(level.streams, "batched", level.batched) << std::endl;
+    }
+    if (baseline.has_value()) {
+      const int streams =
+          cap > 0 ? std::min(level.streams, cap) : level.streams;
+      GEMMA_ASSIGN_OR_RETURN(LoadRun run,
+                             RunLoad(shape, streams, *next_index, *baseline));
+      *next_index += streams;
+      level.one_at_a_time = Summarize(run);
+      std::cout << Row(level.streams, "one-at-a-time", level.one_at_a_time)
+                << std::endl;
+    }
   }
   for (const engine::EngineStats& st : server->Stats()) {
     std::cout << absl::StrFormat(
-                     "[%s] steps %d, preemptions %d, prefix-cache block hits "
-                     "%d/%d, KV blocks %d",
+                     "[%s engine] steps %d, preemptions %d, prefix-cache "
+                     "block hits %d/%d, KV blocks %d",
                      label, st.steps_total, st.preemptions_total,
                      st.prefix_cache_hits_total, st.prefix_cache_queries_total,
                      st.kv_blocks_total)
               << std::endl;
   }
-  return out;
+  return absl::OkStatus();
 }
 
 // PASS/FAIL lines for the targets; SKIP when the level was not run.
@@ -216,6 +242,12 @@ int Main() {
     std::cerr << levels.status().message() << "\n";
     return 2;
   }
+  const std::string baseline = absl::GetFlag(FLAGS_baseline);
+  if (baseline != "engine" && baseline != "client") {
+    std::cerr << "--baseline must be 'engine' or 'client', not '" << baseline
+              << "'\n";
+    return 2;
+  }
   if (absl::GetFlag(FLAGS_prompt_tokens) < 1 ||
       absl::GetFlag(FLAGS_new_tokens) < 2) {
     std::cerr << "--prompt_tokens must be >= 1 and --new_tokens >= 2 (the "
@@ -239,29 +271,31 @@ int Main() {
                "time; times in ms, measured by the gRPC clients\n"
             << Header() << std::endl;
 
+  std::vector<Level> table;
+  for (int level : *levels) table.push_back({level, {}, {}});
   int next_index = 0;
   engine::ModelSpec batched_spec = spec;
   batched_spec.scheduler.max_running = absl::GetFlag(FLAGS_max_running);
-  absl::StatusOr<std::vector<LoadSummary>> batched =
-      RunEngine("batched", batched_spec, *levels, 0, false, &next_index);
-  if (!batched.ok()) {
-    std::cerr << "batched engine: " << batched.status() << "\n";
-    return 1;
+  absl::Status status;
+  if (baseline == "engine") {
+    status = ServeAndRun("batched", batched_spec, true, std::nullopt,
+                         &next_index, &table);
+    engine::ModelSpec sequential_spec = spec;
+    sequential_spec.scheduler.max_running = 1;
+    if (status.ok()) {
+      status = ServeAndRun("one-at-a-time", sequential_spec, false,
+                           Offer::kConcurrentToOneAtATimeServer, &next_index,
+                           &table);
+    }
+  } else {
+    status = ServeAndRun("batched", batched_spec, true, Offer::kOneAfterAnother,
+                         &next_index, &table);
   }
-  engine::ModelSpec sequential_spec = spec;
-  sequential_spec.scheduler.max_running = 1;
-  absl::StatusOr<std::vector<LoadSummary>> sequential =
-      RunEngine("one-at-a-time", sequential_spec, *levels,
-                absl::GetFlag(FLAGS_baseline_max_streams), true, &next_index);
-  if (!sequential.ok()) {
-    std::cerr << "one-at-a-time engine: " << sequential.status() << "\n";
+  if (!status.ok()) {
+    std::cerr << "grpc_load_bench: " << status << "\n";
     return 1;
   }
 
-  std::vector<Level> table;
-  for (size_t i = 0; i < levels->size(); ++i) {
-    table.push_back({(*levels)[i], (*sequential)[i], (*batched)[i]});
-  }
   // Every one-at-a-time stream decodes alone: the single-stream p99 is the
   // one-at-a-time engine's at the smallest level.
   const Level& smallest = *std::min_element(

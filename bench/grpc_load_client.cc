@@ -63,10 +63,10 @@ absl::Status RunStream(gemma4::v1::Gemma::Stub& stub,
 }  // namespace
 
 absl::StatusOr<LoadRun> RunLoad(const LoadShape& shape, int streams,
-                                int first_index, bool one_at_a_time) {
+                                int first_index, Offer offer) {
   LoadRun run;
   run.streams = streams;
-  run.one_at_a_time = one_at_a_time;
+  run.one_at_a_time = offer != Offer::kConcurrent;
   run.timings.resize(streams);
   std::vector<gemma4::v1::GenerateRequest> requests;
   for (int i = 0; i < streams; ++i) {
@@ -83,12 +83,24 @@ absl::StatusOr<LoadRun> RunLoad(const LoadShape& shape, int streams,
   std::vector<absl::Status> results(streams);
   absl::Notification go;
   std::vector<std::thread> clients;
-  for (int i = 0; i < streams; ++i) {
-    clients.emplace_back([&, i] {
+  if (offer == Offer::kOneAfterAnother) {
+    clients.emplace_back([&] {
       go.WaitForNotification();
-      results[i] =
-          RunStream(*stub, requests[i], shape.new_tokens, &run.timings[i]);
+      const absl::Time all_sent = absl::Now();
+      for (int i = 0; i < streams && (i == 0 || results[i - 1].ok()); ++i) {
+        results[i] =
+            RunStream(*stub, requests[i], shape.new_tokens, &run.timings[i]);
+        run.timings[i].sent = all_sent;
+      }
     });
+  } else {
+    for (int i = 0; i < streams; ++i) {
+      clients.emplace_back([&, i] {
+        go.WaitForNotification();
+        results[i] =
+            RunStream(*stub, requests[i], shape.new_tokens, &run.timings[i]);
+      });
+    }
   }
   const absl::Time start = absl::Now();
   go.Notify();

@@ -1,7 +1,9 @@
-// The client side of the gRPC load benchmark: offers `streams` concurrent
-// StreamGenerate calls (one client thread each, all released at once) with
-// token-id prompts of a fixed length and a fixed number of new tokens (stop
-// tokens off, greedy), and records when every token arrived.
+// The client side of the gRPC load benchmark: offers `streams`
+// StreamGenerate calls with token-id prompts of a fixed length and a fixed
+// number of new tokens (stop tokens off, greedy), and records when every
+// token arrived. The calls are either concurrent (one client thread each,
+// all released at once) or one after another (the next call starts when the
+// previous one has finished: a one-at-a-time server emulated by the client).
 //
 // Thread-safety: RunLoad may be called from any thread; it blocks until
 // every call has finished.
@@ -22,11 +24,22 @@ struct LoadShape {
   int new_tokens = 32;
 };
 
+enum class Offer {
+  // All calls at once; LoadRun::one_at_a_time tells how the server runs
+  // them (true for a server configured to run one sequence at a time).
+  kConcurrent,
+  kConcurrentToOneAtATimeServer,
+  // One call after another; every call counts as sent at the start, so its
+  // time to first token includes the wait behind the earlier ones, as it
+  // would in a one-at-a-time server's queue.
+  kOneAfterAnother,
+};
+
 // Runs one level. Prompts are distinct (seeded by `first_index` + stream),
 // so the prefix cache does not help beyond the BOS. Fails, naming the
 // stream, when a call fails or returns other than `new_tokens` tokens.
 absl::StatusOr<LoadRun> RunLoad(const LoadShape& shape, int streams,
-                                int first_index, bool one_at_a_time);
+                                int first_index, Offer offer);
 
 }  // namespace gemma::bench
 
