@@ -177,11 +177,12 @@ ServerMetrics::ServerMetrics(prometheus::Registry& registry)
                     .Name("gemma4_generations_finished_total")
                     .Help("Finished prompts by model and finish reason.")
                     .Register(registry)),
-      preprocess_(prometheus::BuildHistogram()
-                      .Name("gemma4_preprocess_duration_seconds")
-                      .Help("Time per preprocessing stage of one prompt "
-                            "(chat_template, tokenize, image, audio).")
-                      .Register(registry)),
+      preprocess_(
+          prometheus::BuildHistogram()
+              .Name("gemma4_preprocess_duration_seconds")
+              .Help("Time to build one prompt, by its form (chat_template, "
+                    "tokenize), media preprocessing included.")
+              .Register(registry)),
       media_preprocess_(
           prometheus::BuildHistogram()
               .Name("gemma4_media_preprocess_duration_seconds")
