@@ -28,7 +28,11 @@ absl::StatusOr<std::unique_ptr<BatchRunner>> BatchRunner::Create(
       PlanKvPools(int64_t{num_blocks} * block_size, block_size,
                   model::KvCache::BytesPerToken(text, model::KvKind::kFull),
                   model::KvCache::BytesPerToken(text, model::KvKind::kWindowed),
-                  model::KvCache::Window(text), scheduler);
+                  model::KvCache::Window(text), scheduler,
+                  // An image's soft tokens are computed in one chunk.
+                  model->config().vision.has_value()
+                      ? model->config().vision->default_soft_tokens
+                      : 0);
   GEMMA_ASSIGN_OR_RETURN(
       runner->kv_,
       model::KvCache::Create(text, runner->kv_pools_.full_blocks,

@@ -258,7 +258,8 @@ void Scheduler::Advance(const StepItem& item) {
 
 KvPoolSizes PlanKvPools(int64_t budget_tokens, int block_size,
                         int64_t full_bytes, int64_t windowed_bytes, int window,
-                        const SchedulerOptions& options) {
+                        const SchedulerOptions& options,
+                        int longest_unsplittable) {
   KvPoolSizes sizes;
   sizes.block_size = block_size;
   const int64_t budget_blocks = budget_tokens / block_size;
@@ -269,11 +270,13 @@ KvPoolSizes PlanKvPools(int64_t budget_tokens, int block_size,
   sizes.window = window;
   // Each running sequence: the blocks a window spans at any alignment, the
   // block being written and one being copied; prefill chunks of one step:
-  // up to the token budget (plus the minimum prefill) on top.
+  // up to the token budget (plus the minimum prefill), or one chunk that
+  // cannot be split, on top.
   const int64_t per_seq = (window + block_size - 2) / block_size + 3;
-  const int64_t chunks = (int64_t{options.max_batch_tokens} +
-                          options.min_prefill_tokens + block_size - 1) /
-                         block_size;
+  const int64_t chunk_tokens = std::max<int64_t>(
+      int64_t{options.max_batch_tokens} + options.min_prefill_tokens,
+      longest_unsplittable);
+  const int64_t chunks = (chunk_tokens + block_size - 1) / block_size + 1;
   const int64_t want = per_seq * options.max_running + chunks;
   sizes.windowed_blocks = static_cast<int>(std::min(budget_blocks, want));
   if (full_bytes <= 0) {

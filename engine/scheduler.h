@@ -116,9 +116,12 @@ struct BlockCopy {
 // the budget's own size, and a full pool that takes the rest of the bytes.
 // `full_bytes` and `windowed_bytes` are the bytes one position takes in
 // each kind of layer; windowed_bytes == 0 or window == 0: one full pool.
+// `longest_unsplittable` is the longest run of positions one chunk must
+// take whole (an image's soft tokens), which may exceed the token budget.
 KvPoolSizes PlanKvPools(int64_t budget_tokens, int block_size,
                         int64_t full_bytes, int64_t windowed_bytes, int window,
-                        const SchedulerOptions& options);
+                        const SchedulerOptions& options,
+                        int longest_unsplittable = 0);
 
 struct StepPlan {
   std::vector<BlockCopy> copies;  // Run before the forward pass.

@@ -261,13 +261,13 @@ TEST(PlanKvPoolsTest, WindowedPoolHoldsTheRunningWindowsAndGivesBytesBack) {
   o.min_prefill_tokens = 16;
   o.max_running = 4;
   // Window 512, blocks of 16: (512 + 14) / 16 + 3 = 35 blocks a sequence,
-  // 4 sequences + (64 + 16) / 16 = 5 chunk blocks = 145 of 1000.
+  // 4 sequences + (64 + 16) / 16 + 1 = 6 chunk blocks = 146 of 1000.
   KvPoolSizes p = PlanKvPools(16000, 16, /*full_bytes=*/100,
                               /*windowed_bytes=*/300, 512, o);
   EXPECT_EQ(p.window, 512);
-  EXPECT_EQ(p.windowed_blocks, 145);
-  // The 855 windowed blocks not made pay for 855 * 3 more full blocks.
-  EXPECT_EQ(p.full_blocks, 1000 + 855 * 3);
+  EXPECT_EQ(p.windowed_blocks, 146);
+  // The 854 windowed blocks not made pay for 854 * 3 more full blocks.
+  EXPECT_EQ(p.full_blocks, 1000 + 854 * 3);
   // Same memory as 1000 blocks of every layer.
   EXPECT_LE(int64_t{p.full_blocks} * 100 + int64_t{p.windowed_blocks} * 300,
             int64_t{1000} * 400);
