@@ -16,6 +16,7 @@ absl::StatusOr<std::unique_ptr<engine::Engine>> MakeCliEngine(
   spec.kv_cache_tokens = options.kv_cache_tokens;
   spec.load_vision = options.load_vision;
   spec.load_audio = options.load_audio;
+  spec.audio_convention = options.audio_convention;
   engine::PoolOptions pool;
   pool.total_threads =
       options.threads > 0

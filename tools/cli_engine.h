@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "engine/engine.h"
+#include "preprocess/audio_features.h"
 
 namespace gemma::tools {
 
@@ -22,6 +23,8 @@ struct CliEngineOptions {
   int64_t kv_cache_tokens = 16384;
   bool load_vision = false;  // Load the vision tower (image prompts).
   bool load_audio = false;   // Load the audio tower (audio prompts).
+  preprocess::AudioFeatureConvention audio_convention =
+      preprocess::AudioFeatureConvention::kHuggingFace;
 };
 
 absl::StatusOr<std::unique_ptr<engine::Engine>> MakeCliEngine(

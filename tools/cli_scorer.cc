@@ -76,6 +76,7 @@ absl::StatusOr<std::unique_ptr<CliScorer>> CliScorer::Create(
   spec.dir = options.model_dir;
   spec.load_vision = options.load_vision;
   spec.load_audio = options.load_audio;
+  spec.audio_convention = options.audio_convention;
   // One pass over one prompt: nothing to reuse between encodes.
   spec.encoder_cache_bytes = 0;
   std::unique_ptr<CliScorer> scorer(new CliScorer());

@@ -20,6 +20,7 @@
 #include "absl/types/span.h"
 #include "engine/frontend.h"
 #include "engine/request.h"
+#include "preprocess/audio_features.h"
 
 namespace gemma::engine {
 struct LoadedModel;
@@ -32,6 +33,8 @@ struct CliScorerOptions {
   int threads = 0;           // OpenMP threads; 0: every core.
   bool load_vision = false;  // Load the vision tower (images, video).
   bool load_audio = false;   // Load the audio tower.
+  preprocess::AudioFeatureConvention audio_convention =
+      preprocess::AudioFeatureConvention::kHuggingFace;
 };
 
 // Receives the logits of consecutive prompt positions, in order: a block

@@ -89,6 +89,8 @@ absl::Status RunGenerate(int argc, char** argv) {
   const MediaFiles media = PromptMediaFiles(*args);
   engine_options.load_vision = !media.images.empty() || !media.videos.empty();
   engine_options.load_audio = !media.audio.empty();
+  GEMMA_ASSIGN_OR_RETURN(engine_options.audio_convention,
+                         ParseAudioFeatures(*args));
   GEMMA_ASSIGN_OR_RETURN(std::unique_ptr<engine::Engine> engine,
                          MakeCliEngine(engine_options));
   GEMMA_ASSIGN_OR_RETURN(const engine::Frontend* frontend,

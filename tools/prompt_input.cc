@@ -3,6 +3,7 @@
 #include <memory>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 
 namespace gemma::tools {
@@ -21,6 +22,8 @@ std::vector<FlagSpec> PromptFlagSpecs() {
        "audio file for the next <|audio|> placeholder (repeatable)"},
       {"video", false,
        "video file for the next <|video|> placeholder (repeatable)"},
+      {"audio-features", false,
+       "audio log-mel convention: hf (default) or keras-hub"},
   };
 }
 
@@ -49,6 +52,16 @@ MediaFiles PromptMediaFiles(const Args& args) {
   files.audio = args.GetAll("audio");
   files.videos = args.GetAll("video");
   return files;
+}
+
+absl::StatusOr<preprocess::AudioFeatureConvention> ParseAudioFeatures(
+    const Args& args) {
+  const std::string value = args.Get("audio-features", "hf");
+  if (value == "hf") return preprocess::AudioFeatureConvention::kHuggingFace;
+  if (value == "keras-hub")
+    return preprocess::AudioFeatureConvention::kKerasHub;
+  return absl::InvalidArgumentError(absl::StrCat(
+      "--audio-features must be hf or keras-hub, got '", value, "'"));
 }
 
 absl::StatusOr<engine::PromptInput> BuildPromptInput(

@@ -15,13 +15,14 @@
 #include "absl/status/statusor.h"
 #include "engine/frontend.h"
 #include "engine/request.h"
+#include "preprocess/audio_features.h"
 #include "tools/args.h"
 #include "tools/prompt_files.h"
 
 namespace gemma::tools {
 
 // --prompt, --chat, --token-ids, --thinking, --tools, --chat-template,
-// --image, --audio, --video.
+// --image, --audio, --video, --audio-features.
 std::vector<FlagSpec> PromptFlagSpecs();
 // The repeatable ones: image, audio, video.
 std::set<std::string> PromptRepeatableFlags();
@@ -33,6 +34,12 @@ absl::Status CheckPromptFlags(const Args& args);
 
 // The --image, --audio and --video files.
 MediaFiles PromptMediaFiles(const Args& args);
+
+// --audio-features: "hf" (default; the checkpoint's Hugging Face feature
+// extractor) or "keras-hub" (keras-hub's audio converter): the log-mel
+// convention, and so an audio clip's soft-token count.
+absl::StatusOr<preprocess::AudioFeatureConvention> ParseAudioFeatures(
+    const Args& args);
 
 // Builds the prompt with `frontend` (the model's own; a --chat-template
 // variant makes a front end of that variant over the same tokenizer).

@@ -92,6 +92,7 @@ absl::Status RunScore(int argc, char** argv) {
   const MediaFiles media = PromptMediaFiles(*args);
   options.load_vision = !media.images.empty() || !media.videos.empty();
   options.load_audio = !media.audio.empty();
+  GEMMA_ASSIGN_OR_RETURN(options.audio_convention, ParseAudioFeatures(*args));
   GEMMA_ASSIGN_OR_RETURN(std::unique_ptr<CliScorer> scorer,
                          CliScorer::Create(options));
   GEMMA_ASSIGN_OR_RETURN(engine::PromptInput prompt,

@@ -1,7 +1,8 @@
 // `gemma4 score` end to end: the .npy it writes holds the logits of every
 // prompt position, compared with the keras-hub goldens (text checkpoints in
-// both layouts, and image prompts through the project's own image pipeline
-// against the Hugging Face-pipeline fixtures), plus video and bad input.
+// both layouts, image prompts through the project's own image pipeline
+// against the Hugging Face-pipeline fixtures, audio prompts from WAV), plus
+// chunked passes, video and bad input.
 //
 // Tolerance: as the decoder golden tests (tests/model/decoder/
 // golden_test.cc), 1e-4 × max|golden logit| (about 5e-4 absolute under the
@@ -100,6 +101,27 @@ TEST_F(ScoreTest, TokenIdsMatchTheGoldenLogitsInBothLayouts) {
                                               "--token-ids", IdList(ids)}));
     ExpectMatches(got, Golden(model + "/prompt2_logits.npy"),
                   model + "/hf prompt 2");
+  }
+}
+
+// Audio from WAV with keras-hub's log-mel convention (--audio-features
+// keras-hub: its placeholder count and features) against keras-hub's own
+// full-forward logits; the audio tower runs on the project's FFT and
+// convolutions (the fixture's reference used numpy fallbacks for both,
+// README "Numerical fallbacks": errors at float32 rounding level).
+TEST_F(ScoreTest, AudioPromptsMatchKerasHubLogits) {
+  const Json expected = ReadJson(Golden("e2b_audio/expected.json"));
+  for (int i = 0; i < 2; ++i) {
+    const Json& p = expected["prompts"][i];
+    ASSERT_OK_AND_ASSIGN(
+        NpyArray got,
+        Score({"--model", Golden("e2b_audio/hf"), "--prompt",
+               p["text"].get<std::string>(), "--audio",
+               Golden("media/" + p["audio"].get<std::string>() + ".wav"),
+               "--audio-features", "keras-hub"}));
+    ExpectMatches(
+        got, Golden("e2b_audio/prompt" + std::to_string(i) + "_logits.npy"),
+        "e2b_audio prompt " + std::to_string(i));
   }
 }
 
@@ -292,6 +314,10 @@ TEST_F(ScoreTest, BadInputGivesClearErrors) {
            "--output", out});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("outside the vocabulary"));
+  r = Run({"score", "--model", Golden("e2b_like/hf"), "--token-ids", "2,17",
+           "--audio-features", "librosa", "--output", out});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("--audio-features must be hf or keras-hub"));
   r = Run({"score", "--model", Golden("e2b_like/hf"), "--token-ids", "2,17",
            "--chunk-tokens", "-1", "--output", out});
   EXPECT_EQ(r.exit_code, 2);

@@ -150,6 +150,27 @@ TEST_F(CliTest, GenerateImagePromptMatchesTheHfPipeline) {
   EXPECT_THAT(r.err, HasSubstr("no vision tower"));
 }
 
+// Audio prompts from WAV with keras-hub's feature convention: keras-hub's
+// greedy generate (which equals its iterated full forward, README).
+TEST_F(CliTest, GenerateAudioPromptMatchesKerasHub) {
+  const Json expected = ReadJson(Golden("e2b_audio/expected.json"));
+  for (int i = 0; i < 2; ++i) {
+    const Json& p = expected["prompts"][i];
+    const std::vector<int32_t> want = ReadIntNpy(Golden(
+        "e2b_audio/prompt" + std::to_string(i) + "_generate_token_ids.npy"));
+    ASSERT_FALSE(want.empty());
+    CliResult r =
+        Run({"generate", "--model", Golden("e2b_audio/hf"), "--prompt",
+             p["text"].get<std::string>(), "--audio",
+             Golden("media/" + p["audio"].get<std::string>() + ".wav"),
+             "--audio-features", "keras-hub", "--max-new-tokens",
+             std::to_string(p["generated_new_token_ids"].size()),
+             "--stop-token-ids", "none", "--format", "json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(Json::parse(r.out)["token_ids"], Json(want)) << "prompt " << i;
+  }
+}
+
 TEST_F(CliTest, SeededSamplingIsReproducible) {
   auto run = [&](const std::string& seed) {
     CliResult r =
