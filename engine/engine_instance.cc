@@ -367,7 +367,10 @@ bool EngineInstance::Step() {
       row_logits =
           absl::MakeConstSpan(logits).subspan(int64_t{row} * vocab, vocab);
       ++row;
-      if (!leader->first_token.has_value()) leader->first_token = end;
+      // (Contrastive search picks its first token a step later.)
+      if (!leader->first_token.has_value() && !IsContrastive(*leader)) {
+        leader->first_token = end;
+      }
     }
     if (IsContrastive(*leader)) {
       TakeContrastiveRows(seq, item, row_logits, hidden.item_rows(i),

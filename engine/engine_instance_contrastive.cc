@@ -133,6 +133,7 @@ void EngineInstance::StepContrastive(ActiveSeq* leader) {
   }
   std::fill(g.have.begin(), g.have.end(), 0);
   const int winner = gen.FinishContrastiveStep(hidden);
+  if (!leader->first_token.has_value()) leader->first_token = absl::Now();
   if (gen.finished()) return;  // Delivered and retired by the caller.
   gen.StartContrastiveStep(g.rows[winner]);
   ForkCandidates(leader, g.beams[winner]);
