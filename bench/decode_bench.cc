@@ -28,6 +28,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "bench/read_bandwidth.h"
 #include "model/checkpoint/checkpoint.h"
 #include "model/decoder/gemma4_model.h"
 #include "model/ops/linear.h"
@@ -176,7 +177,9 @@ int Main() {
   std::vector<int32_t> tokens(prompt);
   for (int32_t& t : tokens) t = tok(rng);
 
+  const bench::ReadBandwidth reader;
   for (int threads : thread_counts) {
+    const double read_gbs = reader.Measure(threads);
     omp_set_num_threads(threads);
     std::vector<double> pre_s, dec_s, pre_mm, dec_mm;
     for (int rep = 0; rep <= reps; ++rep) {  // rep 0 warms up.
@@ -226,9 +229,12 @@ int Main() {
         steps / dec_s.front());
     std::printf(
         "  share of time in matmuls: prefill %.0f%%, decode %.0f%%; decode "
-        "reads the %.2f GB of weights at %.1f GB/s\n",
+        "reads the %.2f GB of weights at %.1f GB/s = %.2f of this "
+        "machine's read bandwidth at %d threads (%.1f GB/s, measured "
+        "above the run)\n",
         100 * pre_mm.back(), 100 * dec_mm.back(), m.packed_bytes() / 1e9,
-        m.packed_bytes() / 1e9 * decode);
+        m.packed_bytes() / 1e9 * decode,
+        m.packed_bytes() / 1e9 * decode / read_gbs, threads, read_gbs);
     std::printf(
         "  ratio to llama.cpp BF16 %dt: prefill %.2f (ref %.1f), decode %.2f "
         "(ref %.2f); to oneDNN decode floor %.2f (ref %.1f); to prefill "
