@@ -81,12 +81,16 @@ absl::Status Gemma4Model::Validate(const KvCache& kv,
         return bad("sliding-window block table holds ",
                    en.sliding_blocks.size() * bs, " positions, needs ", end);
       }
-      // Blocks wholly before the first query's window may be released.
+      // Only blocks from the first query's window to the chunk's end are
+      // read or written; the others may be released (negative).
       const int first = std::max(0, en.start_pos - kv.window() + 1) / bs;
+      const int last = static_cast<int>((end - 1) / bs);
       const int pool = kv.num_blocks(KvKind::kWindowed);
       for (size_t i = 0; i < en.sliding_blocks.size(); ++i) {
         const int b = en.sliding_blocks[i];
-        if (b >= pool || (b < 0 && static_cast<int>(i) >= first)) {
+        const bool used =
+            static_cast<int>(i) >= first && static_cast<int>(i) <= last;
+        if (b >= pool || (b < 0 && used)) {
           return bad("sliding-window block id ", b, " at index ", i,
                      " outside the pool of ", pool);
         }

@@ -51,8 +51,9 @@ struct ForwardEntry {
   // Block table of the cache's windowed (sliding-window) slots, in the
   // windowed pool's ids; empty: `blocks` serves both kinds (a KvCache with
   // pools of equal size). It covers start_pos + tokens.size() positions,
-  // but only the blocks of positions from start_pos - window + 1 on are
-  // read or written: earlier entries may be negative (already released).
+  // but only the blocks of positions start_pos - window + 1 to the chunk's
+  // end are read or written: other entries may be negative (released, or
+  // not allocated yet).
   absl::Span<const int> sliding_blocks = {};
 };
 
