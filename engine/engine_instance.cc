@@ -162,10 +162,10 @@ absl::Status EngineInstance::Submit(Request request) {
                                   : 1;
   if (contrastive && beams > options_.scheduler.max_running) {
     return absl::InvalidArgumentError(absl::StrFormat(
-        "contrastive search runs its k candidates as %d sequences at once; "
-        "this engine runs at most %d (lower k or start the server with a "
-        "larger max running count)",
-        beams, options_.scheduler.max_running));
+        "contrastive search runs its k = %d candidates as sequences at "
+        "once, and this model's engine runs at most %d sequences at once; "
+        "use k <= %d",
+        beams, options_.scheduler.max_running, options_.scheduler.max_running));
   }
   auto state = std::make_shared<RequestState>();
   const int block_size = options_.block_size;
