@@ -9,10 +9,13 @@
 //  - finished, cancelled and expired searches return every KV block;
 //  - requests the engine cannot run get clear errors.
 #include <algorithm>
+#include <cmath>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "engine/sequence.h"
 #include "gtest/gtest.h"
 #include "model/checkpoint/checkpoint.h"
 #include "model/decoder/gemma4_model.h"
@@ -20,6 +23,7 @@
 #include "tests/engine/engine_test_util.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/testdata.h"
+#include "tokenizer/tokenizer.h"
 
 namespace gemma::engine {
 namespace {
@@ -125,6 +129,57 @@ class Reference {
 };
 
 const Setting kSettings[] = {{4, 0.6f, 1.0f}, {3, 0.3f, 0.7f}};
+
+// The Sequence's side of a step, by hand: hidden states [1, 0], [0, 1],
+// [1, 1] for the prompt; logits 5 at id 10, 4 at id 20, 0 elsewhere (so
+// p10 = e^5 / Z, p20 = e^4 / Z, Z = e^5 + e^4 + 766); candidate 10's state
+// [1, 0] repeats position 0 (max cos 1), candidate 20's [1, -1] has max cos
+// 1/sqrt(2). alpha 0.6: 0.4 p10 - 0.6 = -0.539 < 0.4 p20 - 0.424 = -0.402,
+// so 20 wins; alpha 0.05: 0.95 p10 - 0.05 = 0.096 > 0.018, so 10 wins.
+TEST(ContrastiveSequenceTest, HandComputedStepsAndHistoryFreedAtFinish) {
+  auto tok = tokenizer::Tokenizer::FromSpmFile(
+      gemma::testing::GoldenPath("e2b_like/hf/tokenizer.model"));
+  ASSERT_OK(tok.status());
+  ModelLimits limits;
+  limits.vocab_size = 768;
+  limits.context_length = 64;
+  limits.default_max_length = 64;
+  PromptInput prompt;
+  prompt.token_ids = {2, 100, 200};
+  for (float alpha : {0.6f, 0.05f}) {
+    GenerationParams params = Contrastive({2, alpha, 1.0f}, 2);
+    params.top_logprobs = 1;
+    ASSERT_OK_AND_ASSIGN(
+        std::unique_ptr<Sequence> seq,
+        Sequence::Create(tok->get(), prompt, params, limits, {}, 0, 1));
+    seq->AddHiddenStates({1, 0, 0, 1, 1, 1}, 2);
+    EXPECT_EQ(seq->num_hidden_states(), 3);
+    std::vector<float> logits(768, 0.0f);
+    logits[10] = 5;
+    logits[20] = 4;
+    const model::ContrastiveCandidates& c = seq->StartContrastiveStep(logits);
+    const double z = std::exp(5.0) + std::exp(4.0) + 766;
+    ASSERT_EQ(c.tokens, (std::vector<int32_t>{10, 20}));
+    EXPECT_NEAR(c.probs[0], std::exp(5.0) / z, 1e-6);
+    EXPECT_NEAR(c.probs[1], std::exp(4.0) / z, 1e-6);
+    const int winner = seq->FinishContrastiveStep({1, 0, 1, -1});
+    const int32_t want = alpha == 0.6f ? 20 : 10;
+    EXPECT_EQ(winner, want == 20 ? 1 : 0);
+    EXPECT_EQ(seq->generated_ids(), std::vector<int32_t>{want});
+    EXPECT_EQ(seq->num_hidden_states(), 4);
+    std::optional<GenerationChunk> chunk = seq->TakeChunk();
+    ASSERT_TRUE(chunk.has_value());
+    EXPECT_EQ(chunk->token_ids, std::vector<int32_t>{want});
+    ASSERT_EQ(chunk->logprobs.size(), 1u);
+    EXPECT_NEAR(chunk->logprobs[0].logprob, logits[want] - std::log(z), 1e-5);
+    // The last step: the sequence finishes and lets its states go.
+    seq->StartContrastiveStep(logits);
+    seq->FinishContrastiveStep({0, 1, 1, 0});
+    EXPECT_TRUE(seq->finished());
+    EXPECT_EQ(seq->num_hidden_states(), 0);
+    EXPECT_EQ(seq->TakeResult().finish_reason, FinishReason::kLength);
+  }
+}
 
 class EngineContrastiveTest : public ::testing::TestWithParam<std::string> {};
 
