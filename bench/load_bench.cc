@@ -9,7 +9,9 @@
 // 9 GB of RAM; run it rarely, not in CI). The tokenizer only turns ids into
 // text, so any Gemma tokenizer directory works (--tokenizer_dir).
 //
-//   load_bench --tokenizer_dir=testdata/golden/e2b_like/hf \
+// grpc_load_bench runs the same kind of load through the real gRPC server.
+//
+//   load_bench --tokenizer_dir=testdata/golden/e2b_like/hf
 //       --threads=2 --levels=1,2,4,8,16,32
 #include <algorithm>
 #include <cstdint>
