@@ -85,6 +85,12 @@ absl::Status Apply(const std::string& flag, const std::string& value,
   if (flag == "max-queued-requests") {
     return ParseInt(flag, value, 1, 1 << 20, &flags.max_queued_requests);
   }
+  if (flag == "max-batch-tokens") {
+    return ParseInt(flag, value, 1, 1 << 20, &flags.max_batch_tokens);
+  }
+  if (flag == "max-running") {
+    return ParseInt(flag, value, 1, 4096, &flags.max_running);
+  }
   if (flag == "encoder-cache-bytes") {
     return ParseInt<int64_t>(flag, value, 0, int64_t{1} << 40,
                              &flags.encoder_cache_bytes);
@@ -136,6 +142,10 @@ reflection) and Prometheus metrics over HTTP.
   --kv-cache-tokens N      KV-cache positions per instance (default 16384)
   --max-queued-requests N  waiting requests per instance before new ones
                            get RESOURCE_EXHAUSTED (default 256)
+  --max-batch-tokens N     tokens per engine step, decode tokens plus
+                           prefill chunks (default 512)
+  --max-running N          sequences decoding at once per instance
+                           (default 64; 1 serves one request at a time)
   --encoder-cache-bytes B  cache of image/audio encoder outputs per model,
                            by content hash (default 268435456; 0: off)
   --max-media-parts N      images + audio clips per request (default 16)

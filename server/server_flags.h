@@ -38,6 +38,8 @@ struct ServerFlags {
   int instances = 1;  // Engine instances per model.
   int64_t kv_cache_tokens = 16384;  // KV pool per instance, in positions.
   int max_queued_requests = 256;    // Per instance; beyond: RESOURCE_EXHAUSTED.
+  int max_batch_tokens = 512;  // Tokens per engine step (decode + prefill).
+  int max_running = 64;        // Sequences decoding at once per instance.
   absl::Duration keepalive_time = absl::Seconds(60);
   absl::Duration keepalive_timeout = absl::Seconds(20);
   // Encoder-output cache per model, in bytes (0: off).

@@ -35,6 +35,9 @@ TEST(ServerFlagsTest, ParsesEveryFlagInBothForms) {
                                              "4096",
                                              "--max-queued-requests",
                                              "8",
+                                             "--max-batch-tokens=256",
+                                             "--max-running",
+                                             "1",
                                              "--keepalive-time",
                                              "30",
                                              "--keepalive-timeout=5"}));
@@ -51,6 +54,8 @@ TEST(ServerFlagsTest, ParsesEveryFlagInBothForms) {
   EXPECT_EQ(f.instances, 2);
   EXPECT_EQ(f.kv_cache_tokens, 4096);
   EXPECT_EQ(f.max_queued_requests, 8);
+  EXPECT_EQ(f.max_batch_tokens, 256);
+  EXPECT_EQ(f.max_running, 1);
   EXPECT_EQ(f.keepalive_time, absl::Seconds(30));
   EXPECT_EQ(f.keepalive_timeout, absl::Seconds(5));
 }
@@ -61,6 +66,8 @@ TEST(ServerFlagsTest, Defaults) {
   EXPECT_EQ(f.metrics_port, 9090);
   EXPECT_EQ(f.max_message_bytes, 64 << 20);
   EXPECT_EQ(f.grace_period, absl::Seconds(30));
+  EXPECT_EQ(f.max_batch_tokens, 512);
+  EXPECT_EQ(f.max_running, 64);
 }
 
 TEST(ServerFlagsTest, RejectsBadInput) {
@@ -73,6 +80,10 @@ TEST(ServerFlagsTest, RejectsBadInput) {
               StatusIs(kInvalid, "--port"));
   EXPECT_THAT(Parse({"--model", "a=/x", "--grace-period", "-1"}),
               StatusIs(kInvalid, "--grace-period"));
+  EXPECT_THAT(Parse({"--model", "a=/x", "--max-running", "0"}),
+              StatusIs(kInvalid, "--max-running"));
+  EXPECT_THAT(Parse({"--model", "a=/x", "--max-batch-tokens", "x"}),
+              StatusIs(kInvalid, "--max-batch-tokens"));
   EXPECT_THAT(Parse({"--model", "a=/x", "--bogus", "1"}),
               StatusIs(kInvalid, "unknown flag --bogus"));
   EXPECT_THAT(Parse({"--model", "a=/x", "--port"}),
