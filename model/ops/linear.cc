@@ -21,6 +21,12 @@ constexpr int kExactRows = 32;   // Row counts below this get their own prim.
 constexpr int kMaxChunk = 512;   // Larger inputs run in chunks of this.
 constexpr int kPackRows = 32;    // Row count the packed layout is chosen at.
 constexpr int kBlockCols = 256;  // Weight rows per float32-converted block.
+// Largest bf16 call through the streaming kernel by default: measured with
+// bench/matmul_bench, the kernel is faster than oneDNN's bf16 matmul up to
+// 4 rows; without oneDNN bf16 the alternative (float32 blocks) is no faster
+// up to 16.
+constexpr int kGemvRowsWithOnednn = 4;
+constexpr int kGemvRowsWithoutOnednn = 16;
 
 // Rows of the next chunk of a `left`-row input: exact below kExactRows,
 // then multiples of kExactRows up to kMaxChunk.
@@ -154,7 +160,9 @@ void PackedWeight::PackBf16(const dnnl::engine& engine,
     }
     off += n;
   }
-  if (!OnednnHasBf16Matmul(engine)) return;
+  // Creating the primitive descriptor answers both questions at once:
+  // whether this CPU's oneDNN has bf16 matmul, and whether it takes the
+  // plain layout.
   try {
     // [out, in] row-major is the {in, out} matrix with tag ba.
     dnnl::memory::desc wei_md({in_, out_}, dt::bf16, tag::ba);
@@ -319,8 +327,9 @@ absl::Status MatmulRunner::RunImpl(const PackedWeight& w, const float* x, int m,
   const uint16_t* converted = nullptr;
   if (w.format() == WeightFormat::kBF16) {
     const size_t n = static_cast<size_t>(m) * w.in_dim();
-    const int gemv_rows =
-        gemv_max_rows_ >= 0 ? gemv_max_rows_ : (w.onednn_bf16() ? 4 : 16);
+    const int gemv_rows = gemv_max_rows_ >= 0 ? gemv_max_rows_
+                          : w.onednn_bf16()   ? kGemvRowsWithOnednn
+                                              : kGemvRowsWithoutOnednn;
     if (m <= gemv_rows || !w.onednn_bf16()) {
       RoundInput(x, n, reuse);
       return m <= gemv_rows ? RunGemv(w, m, y, aux)
