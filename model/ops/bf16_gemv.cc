@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "model/ops/bf16_amx.h"
+
 namespace gemma::model::ops {
 namespace {
 
@@ -217,6 +219,7 @@ int GroupLimit(GemvIsa isa, int rows) {
 
 const DotsFn (*TableFor(GemvIsa isa))[kGroupRows] {
   switch (isa) {
+    case GemvIsa::kAmx:  // Rows the tiles do not cover.
     case GemvIsa::kAvx512:
       return kAvx512;
     case GemvIsa::kAvx2:
@@ -227,8 +230,8 @@ const DotsFn (*TableFor(GemvIsa isa))[kGroupRows] {
   return kPortable;
 }
 
-// Rows [j0, j1) of W against all rows of x, epilogue included.
-void RunRows(GemvIsa isa, const GemvArgs& a, int j0, int j1) {
+// Rows [j0, j1) of W against all rows of x, no epilogue.
+void DotRows(GemvIsa isa, const GemvArgs& a, int j0, int j1) {
   const auto table = TableFor(isa);
   float out[kTileRows][kGroupRows];
   for (int j = j0; j < j1; j += kTileRows) {
@@ -246,6 +249,18 @@ void RunRows(GemvIsa isa, const GemvArgs& a, int j0, int j1) {
       i += g;
     }
   }
+}
+
+// Rows [j0, j1) of W, epilogue included. On AMX, whole 16-row blocks take
+// the tiles (a.scratch holds the packed x) and the rest the AVX-512 kernel.
+void RunRows(GemvIsa isa, const GemvArgs& a, int j0, int j1) {
+  if (isa == GemvIsa::kAmx) {
+    const int tiled = j0 + (j1 - j0) / kAmxTileN * kAmxTileN;
+    AmxBf16Rows(a.scratch, a.m, a.k, a.w, j0, tiled, a.y, a.n);
+    DotRows(GemvIsa::kAvx512, a, tiled, j1);
+  } else {
+    DotRows(isa, a, j0, j1);
+  }
   if (a.epilogue.kind == Epilogue::Kind::kNone) return;
   for (int i = 0; i < a.m; ++i) {
     const size_t off = static_cast<size_t>(i) * a.n + j0;
@@ -254,11 +269,40 @@ void RunRows(GemvIsa isa, const GemvArgs& a, int j0, int j1) {
   }
 }
 
+// Splits rows of W over threads in slices of `unit` rows (the last slice
+// takes the remainder) and runs each through RunRows.
+void RunSliced(GemvIsa isa, const GemvArgs& a, int unit) {
+  // Slices big enough (>= 64 KiB of weights) that a thread's start-up cost
+  // is paid back.
+  const int64_t bytes_per_row = int64_t{2} * a.k;
+  const int64_t min_rows = std::max<int64_t>(
+      unit,
+      ((int64_t{1} << 16) / std::max<int64_t>(bytes_per_row, 1) + unit - 1) /
+          unit * unit);
+  const int chunks =
+      static_cast<int>(std::max<int64_t>(1, (a.n + min_rows - 1) / min_rows));
+  if (chunks == 1) {
+    RunRows(isa, a, 0, a.n);
+    return;
+  }
+  const int units = (a.n + unit - 1) / unit;
+  const int threads = std::min(omp_get_max_threads(), chunks);
+#pragma omp parallel num_threads(threads)
+  {
+    const int nt = omp_get_num_threads(), t = omp_get_thread_num();
+    const int u0 = static_cast<int>(int64_t{units} * t / nt);
+    const int u1 = static_cast<int>(int64_t{units} * (t + 1) / nt);
+    RunRows(isa, a, std::min(a.n, u0 * unit), std::min(a.n, u1 * unit));
+  }
+}
+
 }  // namespace
 
 GemvIsa DetectGemvIsa() {
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f")) return GemvIsa::kAvx512;
+  if (__builtin_cpu_supports("avx512f")) {
+    return AmxBf16Usable() ? GemvIsa::kAmx : GemvIsa::kAvx512;
+  }
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
     return GemvIsa::kAvx2;
   }
@@ -267,6 +311,8 @@ GemvIsa DetectGemvIsa() {
 
 const char* GemvIsaName(GemvIsa isa) {
   switch (isa) {
+    case GemvIsa::kAmx:
+      return "amx";
     case GemvIsa::kAvx512:
       return "avx512";
     case GemvIsa::kAvx2:
@@ -277,30 +323,29 @@ const char* GemvIsaName(GemvIsa isa) {
   return "portable";
 }
 
+size_t GemvScratchWords(int m, int k) {
+  return AmxScratchWords(std::min(m, kAmxMaxRows), k);
+}
+
 void Bf16Gemv(GemvIsa isa, const GemvArgs& a) {
   if (a.m <= 0 || a.n <= 0) return;
-  // Slices of W rows per thread: multiples of the tile, and big enough
-  // (>= 64 KiB of weights) that a thread's start-up cost is paid back.
-  const int64_t bytes_per_row = int64_t{2} * a.k;
-  const int64_t min_rows = std::max<int64_t>(
-      kTileRows, ((int64_t{1} << 16) / std::max<int64_t>(bytes_per_row, 1) +
-                  kTileRows - 1) /
-                     kTileRows * kTileRows);
-  const int chunks =
-      static_cast<int>(std::max<int64_t>(1, (a.n + min_rows - 1) / min_rows));
-  if (chunks == 1) {
-    RunRows(isa, a, 0, a.n);
+  if (isa != GemvIsa::kAmx) {
+    RunSliced(isa, a, kTileRows);
     return;
   }
-  const int tiles = (a.n + kTileRows - 1) / kTileRows;
-  const int threads = std::min(omp_get_max_threads(), chunks);
-#pragma omp parallel num_threads(threads)
-  {
-    const int nt = omp_get_num_threads(), t = omp_get_thread_num();
-    const int t0 = static_cast<int>(int64_t{tiles} * t / nt);
-    const int t1 = static_cast<int>(int64_t{tiles} * (t + 1) / nt);
-    RunRows(isa, a, std::min(a.n, t0 * kTileRows),
-            std::min(a.n, t1 * kTileRows));
+  if (a.k % kAmxTileK != 0 || a.scratch == nullptr) {
+    RunSliced(GemvIsa::kAvx512, a, kTileRows);
+    return;
+  }
+  // One pass over W per kAmxMaxRows rows of x.
+  for (int i = 0; i < a.m; i += kAmxMaxRows) {
+    GemvArgs piece = a;
+    piece.m = std::min(kAmxMaxRows, a.m - i);
+    piece.x = a.x + static_cast<size_t>(i) * a.k;
+    piece.y = a.y + static_cast<size_t>(i) * a.n;
+    if (a.aux != nullptr) piece.aux = a.aux + static_cast<size_t>(i) * a.n;
+    PackXForAmx(piece.x, piece.m, a.k, a.scratch);
+    RunSliced(GemvIsa::kAmx, piece, 2 * kAmxTileN);
   }
 }
 

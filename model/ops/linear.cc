@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/logging.h"
 #include "base/status_macros.h"
+#include "model/ops/bf16_amx.h"
 #include "model/ops/bf16_convert.h"
 
 namespace gemma::model::ops {
@@ -27,6 +28,8 @@ constexpr int kBlockCols = 256;  // Weight rows per float32-converted block.
 // up to 16.
 constexpr int kGemvRowsWithOnednn = 4;
 constexpr int kGemvRowsWithoutOnednn = 16;
+// On AMX one pass of the tile kernel serves up to 32 rows.
+constexpr int kGemvRowsWithAmx = kAmxMaxRows;
 
 // Rows of the next chunk of a `left`-row input: exact below kExactRows,
 // then multiples of kExactRows up to kMaxChunk.
@@ -327,9 +330,10 @@ absl::Status MatmulRunner::RunImpl(const PackedWeight& w, const float* x, int m,
   const uint16_t* converted = nullptr;
   if (w.format() == WeightFormat::kBF16) {
     const size_t n = static_cast<size_t>(m) * w.in_dim();
-    const int gemv_rows = gemv_max_rows_ >= 0 ? gemv_max_rows_
-                          : w.onednn_bf16()   ? kGemvRowsWithOnednn
-                                              : kGemvRowsWithoutOnednn;
+    const int gemv_rows = gemv_max_rows_ >= 0          ? gemv_max_rows_
+                          : gemv_isa_ == GemvIsa::kAmx ? kGemvRowsWithAmx
+                          : w.onednn_bf16()            ? kGemvRowsWithOnednn
+                                                       : kGemvRowsWithoutOnednn;
     if (m <= gemv_rows || !w.onednn_bf16()) {
       RoundInput(x, n, reuse);
       return m <= gemv_rows ? RunGemv(w, m, y, aux)
@@ -378,6 +382,11 @@ absl::Status MatmulRunner::RunGemv(const PackedWeight& w, int m, float* y,
   a.y = y;
   a.aux = aux;
   a.epilogue = w.epilogue();
+  if (gemv_isa_ == GemvIsa::kAmx) {
+    const size_t words = GemvScratchWords(m, a.k);
+    if (gemv_scratch_.size() < words) gemv_scratch_.resize(words);
+    a.scratch = gemv_scratch_.data();
+  }
   Bf16Gemv(gemv_isa_, a);
   matmul_ns_ += std::chrono::duration_cast<std::chrono::nanoseconds>(
                     std::chrono::steady_clock::now() - t0)

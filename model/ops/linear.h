@@ -125,7 +125,8 @@ class MatmulRunner {
                             float* y, const float* aux = nullptr);
 
   // Calls with at most this many rows run bf16 weights through the
-  // streaming kernel (default: 4 where oneDNN has bf16 matmul, else 16).
+  // streaming kernel (default: 32 on AMX, else 4 where oneDNN has bf16
+  // matmul, else 16).
   void set_gemv_max_rows(int rows) { gemv_max_rows_ = rows; }
   // The streaming kernel's instruction set (default: the best this CPU
   // runs; tests force lower ones).
@@ -183,6 +184,7 @@ class MatmulRunner {
   std::vector<uint16_t> pad_src_bf16_;
   std::vector<uint16_t> bf16_scratch_;
   std::vector<float> xr_scratch_, block_w_, block_y_;
+  std::vector<uint32_t> gemv_scratch_;  // The AMX kernel's packed x.
   int64_t matmul_ns_ = 0;
   // What bf16_scratch_ / xr_scratch_ hold: the converted x of the last bf16
   // Run (x pointer and element count).

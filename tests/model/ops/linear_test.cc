@@ -256,10 +256,11 @@ TEST_P(LinearBf16Test, MatchesReferenceOnEveryPath) {
       ASSERT_NEAR(y[i], want, tol * (1 + std::fabs(want))) << path << " " << i;
     }
   };
-  std::vector<GemvIsa> isas = {GemvIsa::kPortable};
-  const GemvIsa best = DetectGemvIsa();
-  if (best != GemvIsa::kPortable) isas.push_back(GemvIsa::kAvx2);
-  if (best == GemvIsa::kAvx512) isas.push_back(GemvIsa::kAvx512);
+  std::vector<GemvIsa> isas;
+  for (GemvIsa isa :
+       {GemvIsa::kPortable, GemvIsa::kAvx2, GemvIsa::kAvx512, GemvIsa::kAmx}) {
+    if (isa <= DetectGemvIsa()) isas.push_back(isa);
+  }
   for (GemvIsa isa : isas) {
     MatmulRunner runner(env.engine);
     runner.set_gemv_isa(isa);
@@ -299,6 +300,13 @@ INSTANTIATE_TEST_SUITE_P(
                       Bf16Case{4, 24, 5, Epilogue::SoftCap(3.0f)},
                       Bf16Case{5, 1040, 516, Epilogue::GeluTanh()},
                       Bf16Case{9, 64, 96, Epilogue::None()},
+                      // AMX: one or two tiles of x rows, 16- and 32-row
+                      // blocks of W with leftover rows, more rows of x than
+                      // one pass takes, and rows split over threads.
+                      Bf16Case{16, 256, 80, Epilogue::Multiply()},
+                      Bf16Case{17, 96, 130, Epilogue::GeluTanh()},
+                      Bf16Case{32, 1536, 520, Epilogue::None()},
+                      Bf16Case{45, 64, 64, Epilogue::SoftCap(4.0f)},
                       Bf16Case{40, 100, 600, Epilogue::Multiply()},
                       Bf16Case{600, 48, 260, Epilogue::SoftCap(2.0f)}));
 
