@@ -20,13 +20,10 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "prometheus/exposer.h"
-#include "prometheus/registry.h"
 #include "proto/gemma4_service.grpc.pb.h"
 #include "server/drain.h"
 #include "server/engine_stats_collector.h"
-#include "server/gemma_service.h"
-#include "server/grpc_server.h"
-#include "server/server_metrics.h"
+#include "tests/integration/test_server.h"
 #include "tests/server/grpc_test_clients.h"
 #include "tests/testing/npy.h"
 #include "tests/testing/status_matchers.h"
@@ -64,24 +61,9 @@ class ServerIntegrationTest : public ::testing::Test {
 
   void SetUp() override {
     ASSERT_NE(pool_, nullptr);
-    registry_ = std::make_shared<prometheus::Registry>();
-    metrics_ = std::make_unique<ServerMetrics>(*registry_);
-    service_ = std::make_unique<GemmaService>(metrics_.get());
-    GrpcServerOptions options;
-    options.address = "127.0.0.1:0";
-    ASSERT_OK_AND_ASSIGN(server_, StartGrpcServer(options, service_.get()));
-    service_->AttachEngine(pool_);
-    SetServing(*server_.server, true);
-    target_ = absl::StrCat("127.0.0.1:", server_.port);
-    channel_ = grpc::CreateChannel(target_, grpc::InsecureChannelCredentials());
+    ASSERT_OK_AND_ASSIGN(server_, testing::TestServer::Start(pool_));
+    channel_ = server_->NewChannel();
     stub_ = gemma4::v1::Gemma::NewStub(channel_);
-  }
-
-  void TearDown() override {
-    if (server_.server != nullptr) {
-      server_.server->Shutdown(std::chrono::system_clock::now() +
-                               std::chrono::seconds(10));
-    }
   }
 
   static std::vector<int32_t> Npy(const std::string& name) {
@@ -133,11 +115,7 @@ class ServerIntegrationTest : public ::testing::Test {
   }
 
   static engine::ModelPool* pool_;
-  std::shared_ptr<prometheus::Registry> registry_;
-  std::unique_ptr<ServerMetrics> metrics_;
-  std::unique_ptr<GemmaService> service_;
-  StartedServer server_;
-  std::string target_;
+  std::unique_ptr<testing::TestServer> server_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<gemma4::v1::Gemma::Stub> stub_;
 };
@@ -166,27 +144,20 @@ TEST_F(ServerIntegrationTest, StreamConcatenatesToTheUnaryResult) {
     grpc::ClientContext context;
     ASSERT_TRUE(stub_->Generate(&context, GoldenRequest(), &unary).ok());
   }
-  grpc::ClientContext context;
-  auto reader = stub_->StreamGenerate(&context, GoldenRequest());
-  GenerateStreamChunk chunk;
-  std::string text;
-  std::vector<int32_t> ids;
-  int finals = 0;
-  while (reader->Read(&chunk)) {
+  const testing::StreamedResponse stream =
+      testing::CollectStream(*stub_, GoldenRequest());
+  for (const GenerateStreamChunk& chunk : stream.chunks) {
     EXPECT_EQ(chunk.prompt_index(), 0);
-    text += chunk.text();
-    ids.insert(ids.end(), chunk.token_ids().begin(), chunk.token_ids().end());
     if (chunk.has_final()) {
-      ++finals;
       EXPECT_EQ(chunk.final().usage().completion_tokens(), 16);
     }
   }
-  ASSERT_TRUE(reader->Finish().ok());
-  EXPECT_EQ(finals, 1);
+  ASSERT_TRUE(stream.status.ok());
+  EXPECT_EQ(stream.finals, 1);
   const auto& c = unary.completions(0);
-  EXPECT_EQ(text, c.text());
-  EXPECT_EQ(
-      ids, std::vector<int32_t>(c.token_ids().end() - 16, c.token_ids().end()));
+  EXPECT_EQ(stream.text, c.text());
+  EXPECT_EQ(stream.token_ids, std::vector<int32_t>(c.token_ids().end() - 16,
+                                                   c.token_ids().end()));
 }
 
 TEST_F(ServerIntegrationTest, TextPromptAndCountTokens) {
@@ -300,7 +271,7 @@ std::string HttpGet(int port, const std::string& path) {
 TEST_F(ServerIntegrationTest, MetricsEndpointServesTheDocumentedNames) {
   prometheus::Exposer exposer("127.0.0.1:0");
   auto stats = std::make_shared<EngineStatsCollector>(*pool_);
-  exposer.RegisterCollectable(registry_);
+  exposer.RegisterCollectable(server_->registry());
   exposer.RegisterCollectable(stats);
   {
     grpc::ClientContext context;
@@ -311,7 +282,7 @@ TEST_F(ServerIntegrationTest, MetricsEndpointServesTheDocumentedNames) {
       HttpGet(exposer.GetListeningPorts().at(0), "/metrics");
   ASSERT_THAT(page, HasSubstr("200 OK"));
   std::vector<std::string> names = EngineStatsCollector::FamilyNames();
-  for (const std::string& name :
+  for (const char* name :
        {"gemma4_requests_total", "gemma4_request_duration_seconds",
         "gemma4_time_to_first_token_seconds",
         "gemma4_inter_token_latency_seconds",
@@ -342,7 +313,7 @@ TEST_F(ServerIntegrationTest, ClientCommandGeneratesJson) {
   }
   const std::string max_length = std::to_string(prompt.size() + 16);
   std::vector<std::string> args = {
-      "gemma4",   "client",       "--target", target_,
+      "gemma4",   "client",       "--target", server_->target(),
       "generate", "--model",      kModel,     "--token-ids",
       ids,        "--max-length", max_length, "--stop-token-ids",
       "none",     "--format",     "json"};
@@ -357,7 +328,7 @@ TEST_F(ServerIntegrationTest, ClientCommandGeneratesJson) {
   EXPECT_EQ(json["token_ids"].get<std::vector<int32_t>>(),
             Npy("prompt0_generate_token_ids.npy"));
 
-  args = {"gemma4", "client", "--target", target_, "health"};
+  args = {"gemma4", "client", "--target", server_->target(), "health"};
   argv.clear();
   for (std::string& a : args) argv.push_back(a.data());
   ::testing::internal::CaptureStdout();
@@ -375,9 +346,9 @@ TEST_F(ServerIntegrationTest, ZzDrainLetsRunningRequestsFinish) {
   GenerateStreamChunk chunk;
   ASSERT_TRUE(reader->Read(&chunk));
   std::thread drain([this] {
-    EXPECT_EQ(
-        DrainAndShutdown(*server_.server, *service_, *pool_, absl::Seconds(60)),
-        0);
+    EXPECT_EQ(DrainAndShutdown(server_->grpc_server(), server_->service(),
+                               *pool_, absl::Seconds(60)),
+              0);
   });
   // Health flips to NOT_SERVING and new calls are refused...
   const absl::Time end = absl::Now() + absl::Seconds(5);
@@ -386,7 +357,9 @@ TEST_F(ServerIntegrationTest, ZzDrainLetsRunningRequestsFinish) {
          absl::Now() < end) {
     health = testing::CheckHealth(*channel_, "");
   }
-  if (health.ok()) EXPECT_EQ(*health, HealthCheckResponse::NOT_SERVING);
+  if (health.ok()) {
+    EXPECT_EQ(*health, HealthCheckResponse::NOT_SERVING);
+  }
   GenerateResponse response;
   grpc::ClientContext refused;
   EXPECT_EQ(stub_->Generate(&refused, GoldenRequest(), &response).error_code(),
@@ -402,7 +375,7 @@ TEST_F(ServerIntegrationTest, ZzDrainLetsRunningRequestsFinish) {
   EXPECT_TRUE(final_seen);
   EXPECT_EQ(tokens, 300);
   drain.join();
-  server_.server.reset();
+  server_->Stop();
 }
 
 }  // namespace

@@ -3,22 +3,17 @@
 // 127.0.0.1 (port 0) and a real client sending the PNG's raw bytes with its
 // MIME type; the server preprocesses it, the engine encodes it and the
 // greedy continuation is the Hugging Face pipeline golden's.
-#include <chrono>
 #include <fstream>
 #include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
 #include "engine/model_pool.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
-#include "prometheus/registry.h"
 #include "proto/gemma4_service.grpc.pb.h"
-#include "server/gemma_service.h"
-#include "server/grpc_server.h"
-#include "server/server_metrics.h"
+#include "tests/integration/test_server.h"
 #include "tests/testing/npy.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/testdata.h"
@@ -42,20 +37,9 @@ TEST(ServerMediaTest, ImagePartGivesTheGoldenContinuation) {
   spec.kv_cache_tokens = 2048;
   engine::PoolOptions options;
   options.total_threads = 2;
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<engine::ModelPool> pool,
-                       engine::ModelPool::Create({spec}, options));
-  auto registry = std::make_shared<prometheus::Registry>();
-  ServerMetrics metrics(*registry);
-  GemmaService service(&metrics);
-  GrpcServerOptions server_options;
-  server_options.address = "127.0.0.1:0";
-  ASSERT_OK_AND_ASSIGN(StartedServer server,
-                       StartGrpcServer(server_options, &service));
-  service.AttachEngine(pool.get());
-  SetServing(*server.server, true);
-  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server.port),
-                                     grpc::InsecureChannelCredentials());
-  auto stub = gemma4::v1::Gemma::NewStub(channel);
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<testing::TestServer> server,
+                       testing::TestServer::Start(spec, options));
+  auto stub = server->NewStub();
 
   const nlohmann::json hf =
       nlohmann::json::parse(ReadGolden("e2b_vision/hfpipe_expected.json"));
@@ -91,9 +75,6 @@ TEST(ServerMediaTest, ImagePartGivesTheGoldenContinuation) {
   const grpc::Status bad = stub->Generate(&bad_context, request, &response);
   EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
       << bad.error_message();
-
-  server.server->Shutdown(std::chrono::system_clock::now() +
-                          std::chrono::seconds(10));
 }
 
 }  // namespace

@@ -22,17 +22,15 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "engine/frontend.h"
 #include "engine/model_pool.h"
 #include "gtest/gtest.h"
 #include "model/checkpoint/checkpoint.h"
-#include "prometheus/registry.h"
 #include "proto/gemma4_service.grpc.pb.h"
-#include "server/gemma_service.h"
-#include "server/grpc_server.h"
-#include "server/server_metrics.h"
 #include "tests/engine/engine_test_sink.h"
 #include "tests/engine/video_fixtures.h"
+#include "tests/integration/test_server.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/testdata.h"
 
@@ -55,12 +53,7 @@ gemma4::v1::Media MakeMedia(const std::string& mime, std::string data) {
   return m;
 }
 
-// What one stream received: ids and when each chunk arrived.
-struct StreamResult {
-  grpc::Status status;
-  std::vector<int32_t> ids;
-  std::vector<std::chrono::steady_clock::time_point> arrivals;
-};
+using testing::StreamedResponse;
 
 class ServerMultimodalTest : public ::testing::Test {
  protected:
@@ -78,44 +71,14 @@ class ServerMultimodalTest : public ::testing::Test {
     spec.kv_cache_tokens = 8192;
     engine::PoolOptions options;
     options.total_threads = 2;
-    ASSERT_OK_AND_ASSIGN(pool_, engine::ModelPool::Create({spec}, options));
-    registry_ = std::make_shared<prometheus::Registry>();
-    metrics_ = std::make_unique<ServerMetrics>(*registry_);
-    service_ = std::make_unique<GemmaService>(metrics_.get());
-    GrpcServerOptions server_options;
-    server_options.address = "127.0.0.1:0";
-    ASSERT_OK_AND_ASSIGN(server_,
-                         StartGrpcServer(server_options, service_.get()));
-    service_->AttachEngine(pool_.get());
-    SetServing(*server_.server, true);
-    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_.port),
-                                   grpc::InsecureChannelCredentials());
+    ASSERT_OK_AND_ASSIGN(server_, testing::TestServer::Start(spec, options));
+    channel_ = server_->NewChannel();
   }
 
-  void TearDown() override {
-    if (server_.server != nullptr) {
-      server_.server->Shutdown(std::chrono::system_clock::now() +
-                               std::chrono::seconds(10));
-    }
-  }
-
-  StreamResult Stream(const gemma4::v1::GenerateRequest& request) {
+  // Streams `request` on a stub of its own, with a 300 s deadline.
+  StreamedResponse Stream(const gemma4::v1::GenerateRequest& request) {
     auto stub = gemma4::v1::Gemma::NewStub(channel_);
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() +
-                         std::chrono::seconds(300));
-    auto reader = stub->StreamGenerate(&context, request);
-    gemma4::v1::GenerateStreamChunk chunk;
-    StreamResult r;
-    while (reader->Read(&chunk)) {
-      const auto now = std::chrono::steady_clock::now();
-      for (int32_t id : chunk.token_ids()) {
-        r.ids.push_back(id);
-        r.arrivals.push_back(now);
-      }
-    }
-    r.status = reader->Finish();
-    return r;
+    return testing::CollectStream(*stub, request, absl::Seconds(300));
   }
 
   gemma4::v1::GenerateRequest Request(int new_tokens) {
@@ -149,11 +112,7 @@ class ServerMultimodalTest : public ::testing::Test {
   }
 
   std::string dir_;
-  std::unique_ptr<engine::ModelPool> pool_;
-  std::shared_ptr<prometheus::Registry> registry_;
-  std::unique_ptr<ServerMetrics> metrics_;
-  std::unique_ptr<GemmaService> service_;
-  StartedServer server_;
+  std::unique_ptr<testing::TestServer> server_;
   std::shared_ptr<grpc::Channel> channel_;
 };
 
@@ -161,9 +120,9 @@ TEST_F(ServerMultimodalTest, ChatWithImageAndAudioStreamsTheInProcessTokens) {
   const std::string png = ReadFile(testing::GoldenPath("media/image0.png"));
   const std::string wav = ReadFile(testing::GoldenPath("media/audio0.wav"));
   constexpr int kNew = 10;
-  const StreamResult streamed = Stream(ChatRequest(png, wav, kNew));
+  const StreamedResponse streamed = Stream(ChatRequest(png, wav, kNew));
   ASSERT_TRUE(streamed.status.ok()) << streamed.status.error_message();
-  ASSERT_EQ(streamed.ids.size(), static_cast<size_t>(kNew));
+  ASSERT_EQ(streamed.token_ids.size(), static_cast<size_t>(kNew));
 
   tokenizer::ChatRequest chat;
   tokenizer::ChatMessage m;
@@ -182,7 +141,8 @@ TEST_F(ServerMultimodalTest, ChatWithImageAndAudioStreamsTheInProcessTokens) {
   audio.kind = engine::MediaBlob::Kind::kAudio;
   audio.bytes = wav;
   audio.mime_type = "audio/wav";
-  ASSERT_OK_AND_ASSIGN(const engine::Frontend* fe, pool_->GetFrontend(kModel));
+  ASSERT_OK_AND_ASSIGN(const engine::Frontend* fe,
+                       server_->pool().GetFrontend(kModel));
   ASSERT_OK_AND_ASSIGN(engine::PromptInput prompt,
                        fe->FromChat(chat, {image, audio}));
   ASSERT_EQ(prompt.media.size(), 2u);
@@ -194,19 +154,19 @@ TEST_F(ServerMultimodalTest, ChatWithImageAndAudioStreamsTheInProcessTokens) {
   r.params.max_new_tokens = kNew;
   r.params.stop_mode = engine::StopTokensMode::kNone;
   r.sink = sink;
-  ASSERT_OK(pool_->Submit(std::move(r)));
+  ASSERT_OK(server_->pool().Submit(std::move(r)));
   ASSERT_TRUE(sink->WaitDone(absl::Seconds(300)));
   ASSERT_OK(sink->result().status);
   const std::vector<int32_t>& all = sink->result().token_ids;
   ASSERT_EQ(all.size(), prompt_length + kNew);
-  EXPECT_EQ(streamed.ids,
+  EXPECT_EQ(streamed.token_ids,
             std::vector<int32_t>(all.begin() + prompt_length, all.end()));
 }
 
 // Milliseconds between consecutive tokens of the streams, sorted.
-std::vector<double> Gaps(const std::vector<StreamResult>& streams) {
+std::vector<double> Gaps(const std::vector<StreamedResponse>& streams) {
   std::vector<double> gaps;
-  for (const StreamResult& s : streams) {
+  for (const StreamedResponse& s : streams) {
     for (size_t i = 1; i < s.arrivals.size(); ++i) {
       gaps.push_back(std::chrono::duration<double, std::milli>(
                          s.arrivals[i] - s.arrivals[i - 1])
@@ -225,7 +185,7 @@ double Quantile(const std::vector<double>& v, double q) {
 TEST_F(ServerMultimodalTest, EightMixedStreamsCompleteWhileMediaEncode) {
   constexpr int kText = 4, kMedia = 4, kNew = 24;
   auto run = [&](int media_streams) {
-    std::vector<StreamResult> results(kText + media_streams);
+    std::vector<StreamedResponse> results(kText + media_streams);
     std::vector<std::thread> threads;
     const std::string wav0 = ReadFile(testing::GoldenPath("media/audio0.wav"));
     const std::string wav1 = ReadFile(testing::GoldenPath("media/audio1.wav"));
@@ -245,19 +205,21 @@ TEST_F(ServerMultimodalTest, EightMixedStreamsCompleteWhileMediaEncode) {
     for (std::thread& t : threads) t.join();
     return results;
   };
-  const std::vector<StreamResult> alone = run(0);
-  const std::vector<StreamResult> mixed = run(kMedia);
+  const std::vector<StreamedResponse> alone = run(0);
+  const std::vector<StreamedResponse> mixed = run(kMedia);
   for (const auto* set : {&alone, &mixed}) {
-    for (const StreamResult& s : *set) {
+    for (const StreamedResponse& s : *set) {
       ASSERT_TRUE(s.status.ok()) << s.status.error_message();
-      EXPECT_EQ(s.ids.size(), static_cast<size_t>(kNew));
+      EXPECT_EQ(s.token_ids.size(), static_cast<size_t>(kNew));
     }
   }
   // Text streams give the same tokens with or without media beside them.
-  for (int i = 0; i < kText; ++i) EXPECT_EQ(alone[i].ids, mixed[i].ids) << i;
+  for (int i = 0; i < kText; ++i) {
+    EXPECT_EQ(alone[i].token_ids, mixed[i].token_ids) << i;
+  }
   const std::vector<double> a = Gaps(alone);
   const std::vector<double> b =
-      Gaps(std::vector<StreamResult>(mixed.begin(), mixed.begin() + kText));
+      Gaps(std::vector<StreamedResponse>(mixed.begin(), mixed.begin() + kText));
   std::printf(
       "text streams' inter-token latency: alone p50 %.1f ms p99 %.1f ms; "
       "beside %d image+audio streams p50 %.1f ms p99 %.1f ms\n",
@@ -266,7 +228,7 @@ TEST_F(ServerMultimodalTest, EightMixedStreamsCompleteWhileMediaEncode) {
   RecordProperty("text_itl_p50_alone_ms", std::to_string(Quantile(a, 0.5)));
   RecordProperty("text_itl_p99_mixed_ms", std::to_string(Quantile(b, 0.99)));
   // No engine work is left behind.
-  for (const engine::EngineStats& stats : pool_->Stats()) {
+  for (const engine::EngineStats& stats : server_->pool().Stats()) {
     EXPECT_EQ(stats.running_sequences, 0);
     EXPECT_EQ(stats.kv_blocks_used, 0);
   }

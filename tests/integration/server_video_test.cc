@@ -6,25 +6,24 @@
 // the same bytes; the per-modality preprocessing histogram and the engine's
 // video counters move; malformed videos are INVALID_ARGUMENT.
 #include <algorithm>
-#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/match.h"
-#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "engine/frontend.h"
 #include "engine/model_pool.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "prometheus/registry.h"
 #include "prometheus/text_serializer.h"
 #include "proto/gemma4_service.grpc.pb.h"
-#include "server/gemma_service.h"
-#include "server/grpc_server.h"
-#include "server/server_metrics.h"
+#include "server/status_conversion.h"
 #include "tests/engine/engine_test_sink.h"
 #include "tests/engine/video_fixtures.h"
+#include "tests/integration/test_server.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/testdata.h"
 
@@ -44,26 +43,8 @@ class ServerVideoTest : public ::testing::Test {
     spec.kv_cache_tokens = 4096;  // 32 frames take ~2300 tokens.
     engine::PoolOptions options;
     options.total_threads = 2;
-    ASSERT_OK_AND_ASSIGN(pool_, engine::ModelPool::Create({spec}, options));
-    registry_ = std::make_shared<prometheus::Registry>();
-    metrics_ = std::make_unique<ServerMetrics>(*registry_);
-    service_ = std::make_unique<GemmaService>(metrics_.get());
-    GrpcServerOptions server_options;
-    server_options.address = "127.0.0.1:0";
-    ASSERT_OK_AND_ASSIGN(server_,
-                         StartGrpcServer(server_options, service_.get()));
-    service_->AttachEngine(pool_.get());
-    SetServing(*server_.server, true);
-    stub_ = gemma4::v1::Gemma::NewStub(
-        grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_.port),
-                            grpc::InsecureChannelCredentials()));
-  }
-
-  void TearDown() override {
-    if (server_.server != nullptr) {
-      server_.server->Shutdown(std::chrono::system_clock::now() +
-                               std::chrono::seconds(10));
-    }
+    ASSERT_OK_AND_ASSIGN(server_, testing::TestServer::Start(spec, options));
+    stub_ = server_->NewStub();
   }
 
   gemma4::v1::GenerateRequest Request(const gemma4::v1::Media& video) {
@@ -81,29 +62,16 @@ class ServerVideoTest : public ::testing::Test {
   // Streams `request`; the generated ids, or the RPC's error.
   absl::StatusOr<std::vector<int32_t>> Stream(
       const gemma4::v1::GenerateRequest& request) {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() +
-                         std::chrono::seconds(300));
-    auto reader = stub_->StreamGenerate(&context, request);
-    gemma4::v1::GenerateStreamChunk chunk;
-    std::vector<int32_t> ids;
-    bool final_seen = false;
-    while (reader->Read(&chunk)) {
-      ids.insert(ids.end(), chunk.token_ids().begin(), chunk.token_ids().end());
-      if (chunk.has_final()) final_seen = true;
-    }
-    const grpc::Status status = reader->Finish();
-    if (!status.ok()) {
-      return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                          status.error_message());
-    }
-    if (!final_seen) return absl::InternalError("no final chunk");
-    return ids;
+    testing::StreamedResponse stream =
+        testing::CollectStream(*stub_, request, absl::Seconds(300));
+    if (!stream.status.ok()) return FromGrpcStatus(stream.status);
+    if (stream.finals == 0) return absl::InternalError("no final chunk");
+    return std::move(stream.token_ids);
   }
 
   // The in-process path on the same media: front end + engine.
   absl::StatusOr<std::vector<int32_t>> InProcess(engine::MediaBlob blob) {
-    auto fe = pool_->GetFrontend(kModel);
+    auto fe = server_->pool().GetFrontend(kModel);
     if (!fe.ok()) return fe.status();
     auto prompt = (*fe)->FromText(kText, {std::move(blob)});
     if (!prompt.ok()) return prompt.status();
@@ -115,7 +83,9 @@ class ServerVideoTest : public ::testing::Test {
     r.params.max_new_tokens = kNewTokens;
     r.params.stop_mode = engine::StopTokensMode::kNone;
     r.sink = sink;
-    if (absl::Status st = pool_->Submit(std::move(r)); !st.ok()) return st;
+    if (absl::Status st = server_->pool().Submit(std::move(r)); !st.ok()) {
+      return st;
+    }
     if (!sink->WaitDone(absl::Seconds(300))) {
       return absl::DeadlineExceededError("no in-process result");
     }
@@ -126,14 +96,11 @@ class ServerVideoTest : public ::testing::Test {
   }
 
   std::string MetricsText() {
-    return prometheus::TextSerializer().Serialize(registry_->Collect());
+    return prometheus::TextSerializer().Serialize(
+        server_->registry()->Collect());
   }
 
-  std::unique_ptr<engine::ModelPool> pool_;
-  std::shared_ptr<prometheus::Registry> registry_;
-  std::unique_ptr<ServerMetrics> metrics_;
-  std::unique_ptr<GemmaService> service_;
-  StartedServer server_;
+  std::unique_ptr<testing::TestServer> server_;
   std::unique_ptr<gemma4::v1::Gemma::Stub> stub_;
 };
 
@@ -188,7 +155,7 @@ TEST_F(ServerVideoTest, VideoFileAndFrameListStreamLikeTheInProcessPath) {
       text,
       ::testing::HasSubstr(
           R"(gemma4_request_media_soft_tokens_count{model="e2b-vision"} 2)"));
-  const engine::EngineStats stats = pool_->Stats()[0];
+  const engine::EngineStats stats = server_->pool().Stats()[0];
   EXPECT_EQ(stats.media_video.items_total, 2 * (32 + 3));
   EXPECT_EQ(stats.media_video.encoder_calls_total, 32 + 3);
   EXPECT_EQ(stats.media_video.cache_hits_total, 32 + 3);
@@ -226,7 +193,8 @@ TEST_F(ServerVideoTest, ChatVideoPartMatchesTheInProcessPath) {
   engine::MediaBlob blob;
   blob.kind = engine::MediaBlob::Kind::kVideo;
   blob.frames.assign(video->frames().begin(), video->frames().end());
-  ASSERT_OK_AND_ASSIGN(const engine::Frontend* fe, pool_->GetFrontend(kModel));
+  ASSERT_OK_AND_ASSIGN(const engine::Frontend* fe,
+                       server_->pool().GetFrontend(kModel));
   ASSERT_OK_AND_ASSIGN(engine::PromptInput prompt, fe->FromChat(chat, {blob}));
   ASSERT_EQ(prompt.media.size(), 2u);
   const auto& c = response.completions(0);
@@ -243,7 +211,7 @@ TEST_F(ServerVideoTest, ChatVideoPartMatchesTheInProcessPath) {
   r.params.max_new_tokens = kNewTokens;
   r.params.stop_mode = engine::StopTokensMode::kNone;
   r.sink = sink;
-  ASSERT_OK(pool_->Submit(std::move(r)));
+  ASSERT_OK(server_->pool().Submit(std::move(r)));
   ASSERT_TRUE(sink->WaitDone(absl::Seconds(300)));
   EXPECT_EQ(std::vector<int32_t>(c.token_ids().begin(), c.token_ids().end()),
             sink->result().token_ids);
