@@ -1,16 +1,16 @@
 // Decoder throughput on Gemma 4 E2B dimensions (spec §1.3) with random
 // bf16 weights held in memory: prefill tok/s for one prompt, decode tok/s
 // for one sequence (greedy), and peak RSS, at 1 and 2 threads, printed with
-// their ratios to the peer (llama.cpp) and oneDNN-floor figures of the
-// reference machine.
+// the share of the machine's read bandwidth that decode reaches (measured
+// in the same process) and, when given, the ratios to a peer's figures
+// measured side by side on the same machine:
 //
 //   decode_bench [--threads=1,2] [--prompt=512] [--decode=64]
 //                [--compute=auto|f32|bf16] [--reps=2]
+//                [--peer_prefill=P1,P2 --peer_decode=D1,D2]
 //
-// The reference figures (llama.cpp BF16 on a 2-vCPU Zen 5 with AVX-512
-// bf16; oneDNN 2.6.3 decode-step floor) only compare like with like on that
-// machine type with bf16 compute; on a CPU without bf16 matmul the model
-// falls back to f32 weights (twice the bytes per token) and says so.
+// (e.g. llama.cpp's llama-bench pp512 / tg64 at the same thread counts,
+// run alternately with this bench; bench/README.md has the method).
 #include <omp.h>
 
 #include <algorithm>
@@ -26,11 +26,12 @@
 #include "absl/flags/parse.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
-#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "bench/list_flags.h"
 #include "bench/read_bandwidth.h"
 #include "model/checkpoint/checkpoint.h"
 #include "model/decoder/gemma4_model.h"
+#include "model/ops/bf16_gemv.h"
 #include "model/ops/linear.h"
 
 ABSL_FLAG(std::string, threads, "1,2", "comma-separated thread counts");
@@ -41,11 +42,15 @@ ABSL_FLAG(int, gemv_max_rows, -1,
           "bf16 calls with at most this many rows take the streaming kernel "
           "(-1: the library default; 0: oneDNN only)");
 ABSL_FLAG(int, reps, 2, "timed repetitions (after one warm-up)");
+ABSL_FLAG(std::string, peer_prefill, "",
+          "a peer's prefill tok/s on this machine, one per --threads entry "
+          "(prints ratios)");
+ABSL_FLAG(std::string, peer_decode, "",
+          "a peer's decode tok/s on this machine, one per --threads entry");
 ABSL_FLAG(bool, force, false, "run even if MemAvailable looks too small");
 ABSL_FLAG(int, layers, 0,
           "smoke runs only: keep E2B's widths and vocabulary but use this "
-          "many layers (KV sharing scaled); the reference ratios then do not "
-          "apply");
+          "many layers (KV sharing scaled)");
 
 namespace gemma {
 namespace {
@@ -73,23 +78,13 @@ int64_t ProcKb(const char* file, const char* key) {
   return -1;
 }
 
-// Reference figures (perf-limits: E2B bf16, llama-bench pp512 / tg64 and the
-// oneDNN decode-step floor at B=1), per thread count.
-struct Reference {
-  double llama_prefill, llama_decode, floor_decode, prefill_ceiling;
-};
-Reference RefFor(int threads) {
-  if (threads == 1) return {67.0, 6.91, 8.4, 134.0};
-  return {124.8, 9.5, 9.6, 250.0};  // 2t: medians of the stated ranges.
-}
-
 int Main() {
-  std::vector<int> thread_counts;
-  for (absl::string_view s :
-       absl::StrSplit(absl::GetFlag(FLAGS_threads), ',')) {
-    int t;
-    if (absl::SimpleAtoi(s, &t) && t > 0) thread_counts.push_back(t);
-  }
+  const std::vector<int> thread_counts =
+      bench::ParsePositiveInts(absl::GetFlag(FLAGS_threads));
+  const std::vector<double> peer_prefill =
+      bench::ParsePositiveDoubles(absl::GetFlag(FLAGS_peer_prefill));
+  const std::vector<double> peer_decode =
+      bench::ParsePositiveDoubles(absl::GetFlag(FLAGS_peer_decode));
   const int prompt = absl::GetFlag(FLAGS_prompt);
   const int steps = absl::GetFlag(FLAGS_decode);
   const int reps = std::max(1, absl::GetFlag(FLAGS_reps));
@@ -164,11 +159,9 @@ int Main() {
   }
   std::vector<int> table(blocks_needed);
   for (int i = 0; i < blocks_needed; ++i) table[i] = i;
-  auto state = m.NewState();
-  state->runner.set_gemv_max_rows(absl::GetFlag(FLAGS_gemv_max_rows));
   std::printf(
       "streaming kernel: %s, oneDNN bf16 matmul: %s\n",
-      model::ops::GemvIsaName(state->runner.gemv_isa()),
+      model::ops::GemvIsaName(model::ops::DetectGemvIsa()),
       model::ops::OnednnHasBf16Matmul(dnnl::engine(dnnl::engine::kind::cpu, 0))
           ? "yes"
           : "no");
@@ -178,9 +171,15 @@ int Main() {
   for (int32_t& t : tokens) t = tok(rng);
 
   const bench::ReadBandwidth reader;
-  for (int threads : thread_counts) {
+  for (size_t ti = 0; ti < thread_counts.size(); ++ti) {
+    const int threads = thread_counts[ti];
     const double read_gbs = reader.Measure(threads);
     omp_set_num_threads(threads);
+    // A fresh state per thread count: oneDNN fixes a primitive's threading
+    // when it is created, so primitives made for 1 thread would run 2-thread
+    // prefill on one core.
+    auto state = m.NewState();
+    state->runner.set_gemv_max_rows(absl::GetFlag(FLAGS_gemv_max_rows));
     std::vector<double> pre_s, dec_s, pre_mm, dec_mm;
     for (int rep = 0; rep <= reps; ++rep) {  // rep 0 warms up.
       std::vector<int32_t> seq = tokens;
@@ -221,7 +220,6 @@ int Main() {
     std::sort(dec_s.begin(), dec_s.end());
     const double prefill = prompt / pre_s[pre_s.size() / 2];
     const double decode = steps / dec_s[dec_s.size() / 2];
-    const Reference ref = RefFor(threads);
     std::printf(
         "threads %d: prefill %.2f tok/s (%d tokens; best %.2f), decode %.3f "
         "tok/s (%d steps; best %.3f)\n",
@@ -235,13 +233,13 @@ int Main() {
         100 * pre_mm.back(), 100 * dec_mm.back(), m.packed_bytes() / 1e9,
         m.packed_bytes() / 1e9 * decode,
         m.packed_bytes() / 1e9 * decode / read_gbs, threads, read_gbs);
-    std::printf(
-        "  ratio to llama.cpp BF16 %dt: prefill %.2f (ref %.1f), decode %.2f "
-        "(ref %.2f); to oneDNN decode floor %.2f (ref %.1f); to prefill "
-        "ceiling %.2f (ref %.0f)\n",
-        threads, prefill / ref.llama_prefill, ref.llama_prefill,
-        decode / ref.llama_decode, ref.llama_decode, decode / ref.floor_decode,
-        ref.floor_decode, prefill / ref.prefill_ceiling, ref.prefill_ceiling);
+    if (ti < peer_prefill.size() && ti < peer_decode.size()) {
+      std::printf(
+          "  ratio to the peer at %d threads: prefill %.2f (peer %.2f), "
+          "decode %.2f (peer %.3f)\n",
+          threads, prefill / peer_prefill[ti], peer_prefill[ti],
+          decode / peer_decode[ti], peer_decode[ti]);
+    }
   }
   std::printf("peak RSS %.2f GB\n",
               ProcKb("/proc/self/status", "VmHWM:") / 1048576.0);

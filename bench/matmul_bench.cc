@@ -20,9 +20,8 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
-#include "absl/strings/numbers.h"
-#include "absl/strings/str_split.h"
 #include "base/bfloat16.h"
+#include "bench/list_flags.h"
 #include "bench/read_bandwidth.h"
 #include "model/checkpoint/checkpoint.h"
 #include "model/ops/linear.h"
@@ -75,15 +74,6 @@ std::vector<Shape> StepShapes(const model::TextConfig& c) {
   return s;
 }
 
-std::vector<int> ParseList(const std::string& s) {
-  std::vector<int> v;
-  for (absl::string_view p : absl::StrSplit(s, ',')) {
-    int x;
-    if (absl::SimpleAtoi(p, &x) && x > 0) v.push_back(x);
-  }
-  return v;
-}
-
 int Main() {
   auto config = model::NamedConfig(absl::GetFlag(FLAGS_config));
   if (config.ok() && config->text.enable_moe) {
@@ -120,7 +110,8 @@ int Main() {
     max_out = std::max(max_out, s.out);
     weights.push_back(std::move(*w));
   }
-  const std::vector<int> rows = ParseList(absl::GetFlag(FLAGS_rows));
+  const std::vector<int> rows =
+      bench::ParsePositiveInts(absl::GetFlag(FLAGS_rows));
   const int max_rows = *std::max_element(rows.begin(), rows.end());
   std::vector<float> x(static_cast<size_t>(max_rows) * max_in, 0.5f);
   std::vector<float> y(static_cast<size_t>(max_rows) * max_out);
@@ -134,7 +125,7 @@ int Main() {
       model::ops::OnednnHasBf16Matmul(engine) ? "yes" : "no (f32 blocks)");
   const bench::ReadBandwidth reader;
   const int reps = absl::GetFlag(FLAGS_reps);
-  for (int threads : ParseList(absl::GetFlag(FLAGS_threads))) {
+  for (int threads : bench::ParsePositiveInts(absl::GetFlag(FLAGS_threads))) {
     omp_set_num_threads(threads);
     const double read = reader.Measure(threads);
     std::printf("threads %d: read bandwidth %.1f GB/s\n", threads, read);
