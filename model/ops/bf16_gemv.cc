@@ -55,70 +55,32 @@ void DotsPortable(const float* x, int k, const uint16_t* w,
 
 // --- AVX2 + FMA -------------------------------------------------------------
 
-__attribute__((target("avx2,fma"))) inline __m256 LoadBf16x8(
-    const uint16_t* p) {
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+namespace avx2 {
+
+using V = __m256;
+constexpr int kLanes = 8;
+inline V Zero() { return _mm256_setzero_ps(); }
+inline V LoadW(const uint16_t* p) {
   const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
   return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(v), 16));
 }
-
-__attribute__((target("avx2,fma"))) inline float Sum8(__m256 v) {
+inline V LoadX(const float* p) { return _mm256_loadu_ps(p); }
+inline V Fma(V a, V b, V acc) { return _mm256_fmadd_ps(a, b, acc); }
+inline float Sum(V v) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
   s = _mm_add_ps(s, _mm_movehl_ps(s, s));
   s = _mm_add_ss(s, _mm_movehdup_ps(s));
   return _mm_cvtss_f32(s);
 }
 
-// AVX2 has 16 registers: R·G accumulators + R weights + 1 x must fit.
-template <int R, int G>
-__attribute__((target("avx2,fma"))) void DotsAvx2(
-    const float* x, int k, const uint16_t* w,
-    float out[kTileRows][kGroupRows]) {
-  __m256 acc[R][G];
-#pragma GCC unroll 4
-  for (int r = 0; r < R; ++r) {
-#pragma GCC unroll 4
-    for (int i = 0; i < G; ++i) acc[r][i] = _mm256_setzero_ps();
-  }
-  int kk = 0;
-  for (; kk + kStep <= k; kk += kStep) {
-#pragma GCC unroll 4
-    for (int r = 0; r < R; ++r) {
-      _mm_prefetch(reinterpret_cast<const char*>(w + r * k + kk + kPrefetch),
-                   _MM_HINT_T0);
-    }
-#pragma GCC unroll 4
-    for (int h = 0; h < kStep; h += 8) {
-      __m256 wv[R];
-#pragma GCC unroll 4
-      for (int r = 0; r < R; ++r) wv[r] = LoadBf16x8(w + r * k + kk + h);
-#pragma GCC unroll 4
-      for (int i = 0; i < G; ++i) {
-        const __m256 xv = _mm256_loadu_ps(x + i * k + kk + h);
-#pragma GCC unroll 4
-        for (int r = 0; r < R; ++r)
-          acc[r][i] = _mm256_fmadd_ps(wv[r], xv, acc[r][i]);
-      }
-    }
-  }
-  for (; kk + 8 <= k; kk += 8) {
-    __m256 wv[R];
-#pragma GCC unroll 4
-    for (int r = 0; r < R; ++r) wv[r] = LoadBf16x8(w + r * k + kk);
-#pragma GCC unroll 4
-    for (int i = 0; i < G; ++i) {
-      const __m256 xv = _mm256_loadu_ps(x + i * k + kk);
-#pragma GCC unroll 4
-      for (int r = 0; r < R; ++r)
-        acc[r][i] = _mm256_fmadd_ps(wv[r], xv, acc[r][i]);
-    }
-  }
-#pragma GCC unroll 4
-  for (int r = 0; r < R; ++r) {
-#pragma GCC unroll 4
-    for (int i = 0; i < G; ++i) out[r][i] = Sum8(acc[r][i]);
-  }
-  if (kk < k) TailDots(x, G, k, w, R, kk, out);
-}
+// 16 registers: R·G accumulators + R weights + 1 x must fit (the table
+// below keeps G <= 2 for R >= 3).
+#include "model/ops/bf16_gemv_dots-inl.h"
+
+}  // namespace avx2
+#pragma GCC pop_options
 
 // --- AVX-512 ----------------------------------------------------------------
 
@@ -127,64 +89,25 @@ __attribute__((target("avx2,fma"))) void DotsAvx2(
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC push_options
+#pragma GCC target("avx512f")
+namespace avx512 {
 
-__attribute__((target("avx512f"))) inline __m512 LoadBf16x16(
-    const uint16_t* p) {
+using V = __m512;
+constexpr int kLanes = 16;
+inline V Zero() { return _mm512_setzero_ps(); }
+inline V LoadW(const uint16_t* p) {
   const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
   return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(v), 16));
 }
+inline V LoadX(const float* p) { return _mm512_loadu_ps(p); }
+inline V Fma(V a, V b, V acc) { return _mm512_fmadd_ps(a, b, acc); }
+inline float Sum(V v) { return _mm512_reduce_add_ps(v); }
 
-template <int R, int G>
-__attribute__((target("avx512f"))) void DotsAvx512(
-    const float* x, int k, const uint16_t* w,
-    float out[kTileRows][kGroupRows]) {
-  __m512 acc[R][G];
-#pragma GCC unroll 4
-  for (int r = 0; r < R; ++r) {
-#pragma GCC unroll 4
-    for (int i = 0; i < G; ++i) acc[r][i] = _mm512_setzero_ps();
-  }
-  int kk = 0;
-  for (; kk + kStep <= k; kk += kStep) {
-#pragma GCC unroll 4
-    for (int r = 0; r < R; ++r) {
-      _mm_prefetch(reinterpret_cast<const char*>(w + r * k + kk + kPrefetch),
-                   _MM_HINT_T0);
-    }
-#pragma GCC unroll 2
-    for (int h = 0; h < kStep; h += 16) {
-      __m512 wv[R];
-#pragma GCC unroll 4
-      for (int r = 0; r < R; ++r) wv[r] = LoadBf16x16(w + r * k + kk + h);
-#pragma GCC unroll 4
-      for (int i = 0; i < G; ++i) {
-        const __m512 xv = _mm512_loadu_ps(x + i * k + kk + h);
-#pragma GCC unroll 4
-        for (int r = 0; r < R; ++r)
-          acc[r][i] = _mm512_fmadd_ps(wv[r], xv, acc[r][i]);
-      }
-    }
-  }
-  for (; kk + 16 <= k; kk += 16) {
-    __m512 wv[R];
-#pragma GCC unroll 4
-    for (int r = 0; r < R; ++r) wv[r] = LoadBf16x16(w + r * k + kk);
-#pragma GCC unroll 4
-    for (int i = 0; i < G; ++i) {
-      const __m512 xv = _mm512_loadu_ps(x + i * k + kk);
-#pragma GCC unroll 4
-      for (int r = 0; r < R; ++r)
-        acc[r][i] = _mm512_fmadd_ps(wv[r], xv, acc[r][i]);
-    }
-  }
-#pragma GCC unroll 4
-  for (int r = 0; r < R; ++r) {
-#pragma GCC unroll 4
-    for (int i = 0; i < G; ++i) out[r][i] = _mm512_reduce_add_ps(acc[r][i]);
-  }
-  if (kk < k) TailDots(x, G, k, w, R, kk, out);
-}
+#include "model/ops/bf16_gemv_dots-inl.h"
 
+}  // namespace avx512
+#pragma GCC pop_options
 #pragma GCC diagnostic pop
 
 // --- Dispatch ---------------------------------------------------------------
@@ -203,13 +126,13 @@ using DotsFn = void (*)(const float*, int, const uint16_t*,
   }
 
 const DotsFn kPortable[kTileRows][kGroupRows] = GEMMA_DOTS_TABLE(DotsPortable);
-const DotsFn kAvx512[kTileRows][kGroupRows] = GEMMA_DOTS_TABLE(DotsAvx512);
+const DotsFn kAvx512[kTileRows][kGroupRows] = GEMMA_DOTS_TABLE(avx512::Dots);
 // AVX2: at most 2 rows of x per pass (4·2 accumulators + 4 weights + x).
 const DotsFn kAvx2[kTileRows][kGroupRows] = {
-    {DotsAvx2<1, 1>, DotsAvx2<1, 2>, DotsAvx2<1, 3>, DotsAvx2<1, 4>},
-    {DotsAvx2<2, 1>, DotsAvx2<2, 2>, DotsAvx2<2, 3>, DotsAvx2<2, 4>},
-    {DotsAvx2<3, 1>, DotsAvx2<3, 2>, DotsAvx2<3, 2>, DotsAvx2<3, 2>},
-    {DotsAvx2<4, 1>, DotsAvx2<4, 2>, DotsAvx2<4, 2>, DotsAvx2<4, 2>}};
+    {avx2::Dots<1, 1>, avx2::Dots<1, 2>, avx2::Dots<1, 3>, avx2::Dots<1, 4>},
+    {avx2::Dots<2, 1>, avx2::Dots<2, 2>, avx2::Dots<2, 3>, avx2::Dots<2, 4>},
+    {avx2::Dots<3, 1>, avx2::Dots<3, 2>, avx2::Dots<3, 2>, avx2::Dots<3, 2>},
+    {avx2::Dots<4, 1>, avx2::Dots<4, 2>, avx2::Dots<4, 2>, avx2::Dots<4, 2>}};
 #undef GEMMA_DOTS_TABLE
 
 // Widest group of x rows the table's kernel for `rows` of W really takes.
