@@ -75,6 +75,8 @@ ABSL_FLAG(bool, warm_each_level, true,
           "server that has been up a while)");
 ABSL_FLAG(int, max_running, 64, "Sequences the batched engine runs at once");
 ABSL_FLAG(int, max_batch_tokens, 512, "Token budget per engine step");
+ABSL_FLAG(double, max_itl_stretch, 2.0,
+          "Bound on how much prefill stretches a decode step (0: none)");
 ABSL_FLAG(int64_t, kv_cache_tokens, 0,
           "KV pool in token positions (0: enough for the largest level)");
 ABSL_FLAG(int, target_level, 16, "Level the PASS/FAIL targets are read at");
@@ -128,6 +130,7 @@ engine::ModelSpec BaseSpec(int max_level) {
   }
   spec.kv_cache_tokens = kv;
   spec.scheduler.max_batch_tokens = absl::GetFlag(FLAGS_max_batch_tokens);
+  spec.scheduler.max_itl_stretch = absl::GetFlag(FLAGS_max_itl_stretch);
   spec.queue.max_requests = 4096;
   return spec;
 }
@@ -272,14 +275,15 @@ int Main() {
   const engine::ModelSpec spec = BaseSpec(max_level);
   std::cout << absl::StrFormat(
       "model %s (%s), %d threads, prompt %d tokens, %d new tokens per "
-      "request, KV pool %d tokens, step budget %d tokens\n",
+      "request, KV pool %d tokens, step budget %d tokens, ITL stretch "
+      "bound %.2g\n",
       spec.dir.empty() ? spec.random_config : spec.dir,
       spec.dir.empty()
           ? (absl::GetFlag(FLAGS_f32) ? "random f32" : "random bf16")
           : "checkpoint",
       absl::GetFlag(FLAGS_threads), absl::GetFlag(FLAGS_prompt_tokens),
       absl::GetFlag(FLAGS_new_tokens), spec.kv_cache_tokens,
-      spec.scheduler.max_batch_tokens);
+      spec.scheduler.max_batch_tokens, spec.scheduler.max_itl_stretch);
   std::cout << "tok/s: generated tokens over wall time (prefill included); "
                "decode/s: tokens while every stream was decoding, over that "
                "time; times in ms, measured by the gRPC clients\n"

@@ -1,5 +1,6 @@
 #include "engine/batch_runner.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_format.h"
@@ -64,8 +65,8 @@ absl::Status BatchRunner::Run(
                      c.src, c.dst, c.positions);
     }
   }
-  std::vector<model::ForwardEntry> entries;
-  entries.reserve(plan.items.size());
+  std::vector<model::ForwardEntry>& entries = entries_;
+  entries.clear();
   for (const StepItem& item : plan.items) {
     const SchedState& s = *item.seq;
     model::ForwardEntry e;
@@ -77,13 +78,22 @@ absl::Status BatchRunner::Run(
     if (hidden != nullptr) e.all_hidden = hidden->all_rows[entries.size()];
     entries.push_back(e);
   }
-  model::ForwardOutput out;
+  model::ForwardOutput& out = out_;
   GEMMA_RETURN_IF_ERROR(model_->Forward(state_.get(), kv_.get(), entries, &out,
                                         /*want_hidden=*/hidden != nullptr));
   if (hidden != nullptr) {
     hidden->dim = out.hidden_dim;
     hidden->row_begin = std::move(out.hidden_row_begin);
     hidden->rows = std::move(out.hidden);
+  }
+  // A decode step: every item's one row wants logits, in order already.
+  const bool all_rows =
+      out.num_rows() == static_cast<int>(plan.items.size()) &&
+      std::all_of(plan.items.begin(), plan.items.end(),
+                  [](const StepItem& it) { return it.wants_logits; });
+  if (all_rows) {
+    logits->swap(out.logits);
+    return absl::OkStatus();
   }
   logits->clear();
   for (size_t i = 0; i < plan.items.size(); ++i) {

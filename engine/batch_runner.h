@@ -19,6 +19,7 @@
 #include "absl/types/span.h"
 #include "engine/scheduler.h"
 #include "model/checkpoint/checkpoint.h"
+#include "model/decoder/forward_batch.h"
 
 namespace gemma::model {
 class ForwardState;
@@ -65,10 +66,10 @@ class BatchRunner {
   // Runs every item of `plan`: item i feeds seq->tokens[start, start+count)
   // at positions start.. and writes their K/V into the sequence's blocks.
   // `logits` receives one row of vocab_size() floats per item with
-  // wants_logits, in plan order. `media`, when not empty, holds one entry
-  // per plan item: that chunk's soft-token rows (null for text-only chunks).
-  // `hidden`, when not null, asks for hidden states (see StepHidden); its
-  // all_rows must then hold one flag per plan item.
+  // wants_logits, in plan order (its capacity is reused). `media`, when not
+  // empty, holds one entry per plan item: that chunk's soft-token rows (null
+  // for text-only chunks). `hidden`, when not null, asks for hidden states (see
+  // StepHidden); its all_rows must then hold one flag per plan item.
   absl::Status Run(const StepPlan& plan, std::vector<float>* logits,
                    absl::Span<const model::MultimodalInput* const> media = {},
                    StepHidden* hidden = nullptr);
@@ -83,6 +84,9 @@ class BatchRunner {
   std::shared_ptr<const model::Gemma4Model> model_;
   std::unique_ptr<model::ForwardState> state_;
   std::unique_ptr<model::KvCache> kv_;
+  // Reused across steps (a batched step's logits are tens of MB).
+  std::vector<model::ForwardEntry> entries_;
+  model::ForwardOutput out_;
   int vocab_size_ = 0;
   KvPoolSizes kv_pools_;
 };

@@ -332,7 +332,7 @@ bool EngineInstance::Step() {
   }
 
   const absl::Time start = absl::Now();
-  std::vector<float> logits;
+  std::vector<float>& logits = step_logits_;
   // Contrastive search needs hidden states.
   StepHidden hidden;
   hidden.all_rows = HiddenRowsWanted(plan);
@@ -342,6 +342,8 @@ bool EngineInstance::Step() {
           ? runner_->Run(plan, &logits, step_media.per_item, want_hidden)
           : media_status;
   const absl::Time end = absl::Now();
+  if (status.ok())
+    scheduler_.ObserveStep(plan, absl::ToDoubleSeconds(end - start));
   const int vocab = runner_->vocab_size();
   // Leaders (owners of a Sequence) touched by the step, in plan order.
   std::vector<ActiveSeq*> touched;

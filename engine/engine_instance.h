@@ -156,6 +156,7 @@ class EngineInstance {
   const ModelTraits traits_;
   const InstanceOptions options_;
   std::unique_ptr<BatchRunner> runner_;  // Engine thread only.
+  std::vector<float> step_logits_;       // Engine thread only; reused.
   BlockManager blocks_;                  // Engine thread only.
   Scheduler scheduler_;                  // Engine thread only.
   std::unique_ptr<QueueSource> source_;  // Engine thread only.

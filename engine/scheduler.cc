@@ -30,10 +30,15 @@ StepPlan Scheduler::Plan(AdmissionSource& waiting) {
     if (!s->running) continue;
     plan.items.push_back({s, s->num_computed, 1, true});
   }
-  // 2. Prefill chunks of admitted sequences, under the token budget.
-  int budget =
-      std::max(options_.max_batch_tokens - static_cast<int>(plan.items.size()),
-               options_.min_prefill_tokens);
+  // 2. Prefill chunks of admitted sequences, under the token budget (and,
+  // when decodes run, the latency bound).
+  const int decodes = static_cast<int>(plan.items.size());
+  int budget = std::max(options_.max_batch_tokens - decodes,
+                        options_.min_prefill_tokens);
+  if (decodes > 0 && options_.max_itl_stretch > 1) {
+    budget = cost_.PrefillBudget(options_.max_itl_stretch,
+                                 options_.min_prefill_tokens, budget);
+  }
   const std::vector<SchedState*> prefilling = running_;
   for (SchedState* s : prefilling) {
     if (budget <= 0) break;
@@ -80,8 +85,15 @@ StepPlan Scheduler::Plan(AdmissionSource& waiting) {
     plan.items.push_back({s, s->num_computed, n, n == left});
     budget -= n;
   }
-  for (const StepItem& item : plan.items) plan.num_tokens += item.count;
+  for (const StepItem& item : plan.items) {
+    plan.num_tokens += item.count;
+    if (item.count == 1 && item.seq->decoding()) ++plan.decode_rows;
+  }
   return plan;
+}
+
+void Scheduler::ObserveStep(const StepPlan& plan, double seconds) {
+  cost_.Observe(plan.decode_rows, plan.num_tokens - plan.decode_rows, seconds);
 }
 
 int Scheduler::ChunkLength(const SchedState& s, int budget) {

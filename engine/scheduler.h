@@ -9,7 +9,9 @@
 //     never the others;
 //  2. sequences still prefilling continue in chunks under the per-step token
 //     budget (prompts longer than the budget span several steps, so running
-//     streams keep flowing);
+//     streams keep flowing); while any sequence decodes, the budget is also
+//     cut to what keeps the step within max_itl_stretch times the decodes'
+//     own time, as the steps observed so far predict it (step_cost.h);
 //  3. preempted sequences resume first, then waiting ones are admitted while
 //     the budget, the running-sequence limit and the pool allow. Admission
 //     reserves full blocks for the whole prompt, reusing prefix-cache
@@ -32,6 +34,7 @@
 
 #include "engine/block_manager.h"
 #include "engine/block_table.h"
+#include "engine/step_cost.h"
 
 namespace gemma::engine {
 
@@ -88,6 +91,12 @@ struct SchedulerOptions {
   int min_prefill_tokens = 16;
   // Sequences running at once.
   int max_running = 64;
+  // While sequences decode, a step that also prefills may take at most this
+  // many times as long as their decodes alone (predicted from the steps
+  // observed so far): bounds how much admitting new prompts stretches the
+  // inter-token latency of running streams. <= 1: no bound beyond
+  // max_batch_tokens.
+  double max_itl_stretch = 2.0;
 };
 
 struct StepItem {
@@ -129,6 +138,7 @@ struct StepPlan {
   // Sequences that lost their blocks this step (requeued internally).
   std::vector<SchedState*> preempted;
   int num_tokens = 0;
+  int decode_rows = 0;  // Items feeding one token to a decoding sequence.
   bool empty() const { return items.empty(); }
 };
 
@@ -142,6 +152,10 @@ class Scheduler {
   void Advance(const StepItem& item);
   // Removes a running or preempted sequence and releases its blocks.
   void Finish(SchedState* seq);
+  // Records the wall time of `plan`'s forward pass (the engine leaves out
+  // steps whose time is not the model's, such as ones that encoded media).
+  void ObserveStep(const StepPlan& plan, double seconds);
+  const StepCostModel& step_cost() const { return cost_; }
   // Adds a sequence that already holds its blocks (a beam forked from a
   // running one) to the running set, as old as `admit_order`.
   void AddRunning(SchedState* seq, uint64_t admit_order);
@@ -174,6 +188,7 @@ class Scheduler {
   std::deque<SchedState*> preempted_;  // Oldest admission first.
   uint64_t next_admit_ = 0;
   int64_t preemptions_total_ = 0;
+  StepCostModel cost_;
 };
 
 }  // namespace gemma::engine

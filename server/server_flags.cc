@@ -91,6 +91,16 @@ absl::Status Apply(const std::string& flag, const std::string& value,
   if (flag == "max-running") {
     return ParseInt(flag, value, 1, 4096, &flags.max_running);
   }
+  if (flag == "max-itl-stretch") {
+    double v = 0;
+    if (!absl::SimpleAtod(value, &v) || !(v == 0 || (v >= 1 && v <= 1000))) {
+      return Invalid(absl::StrCat("--", flag, " is '", value,
+                                  "'; expected 0 (off) or a ratio in "
+                                  "[1, 1000]"));
+    }
+    flags.max_itl_stretch = v;
+    return absl::OkStatus();
+  }
   if (flag == "encoder-cache-bytes") {
     return ParseInt<int64_t>(flag, value, 0, int64_t{1} << 40,
                              &flags.encoder_cache_bytes);
@@ -146,6 +156,10 @@ reflection) and Prometheus metrics over HTTP.
                            prefill chunks (default 512)
   --max-running N          sequences decoding at once per instance
                            (default 64; 1 serves one request at a time)
+  --max-itl-stretch R      while streams decode, a step that also prefills
+                           new prompts may take at most R times as long as
+                           the decodes alone, as measured steps predict
+                           (default 2; 0: only --max-batch-tokens limits)
   --encoder-cache-bytes B  cache of image/audio encoder outputs per model,
                            by content hash (default 268435456; 0: off)
   --max-media-parts N      images + audio clips per request (default 16)

@@ -72,6 +72,7 @@ std::vector<engine::ModelSpec> ModelSpecs(const ServerFlags& flags) {
     spec.queue.max_requests = flags.max_queued_requests;
     spec.scheduler.max_batch_tokens = flags.max_batch_tokens;
     spec.scheduler.max_running = flags.max_running;
+    spec.scheduler.max_itl_stretch = flags.max_itl_stretch;
     spec.encoder_cache_bytes = flags.encoder_cache_bytes;
     spec.media_limits = flags.media_limits;
     specs.push_back(std::move(spec));

@@ -42,7 +42,7 @@ void Execute(Scheduler& sched, const StepPlan& plan, int32_t next = 7) {
 TEST(SchedulerTest, ChunksLongPromptsUnderTheTokenBudget) {
   BlockManager bm(64, 4, true);
   Scheduler sched({/*max_batch_tokens=*/8, /*min_prefill_tokens=*/2,
-                   /*max_running=*/8},
+                   /*max_running=*/8, /*max_itl_stretch=*/0},
                   &bm);
   FakeSource src;
   SchedState* a = src.Add(3);
@@ -74,6 +74,45 @@ TEST(SchedulerTest, ChunksLongPromptsUnderTheTokenBudget) {
   sched.Finish(a);
   sched.Finish(b);
   EXPECT_EQ(bm.num_used_blocks(), 0);
+}
+
+// With decodes running, the prefill chunk is cut to what the observed step
+// costs say keeps the step within max_itl_stretch of the decodes alone (the
+// floor until they can tell); without decodes, or with the bound off, the
+// whole token budget is used.
+TEST(SchedulerTest, LimitsPrefillWhileStreamsDecodeToTheStretchBound) {
+  for (double stretch : {2.0, 0.0}) {
+    BlockManager bm(256, 4, true);
+    SchedulerOptions options;
+    options.max_batch_tokens = 200;
+    options.min_prefill_tokens = 2;
+    options.max_itl_stretch = stretch;
+    Scheduler sched(options, &bm);
+    FakeSource src;
+    SchedState* a = src.Add(100);
+    StepPlan p1 = sched.Plan(src);
+    ASSERT_EQ(p1.items.size(), 1u);
+    EXPECT_EQ(p1.items[0].count, 100);  // Nothing decodes: all of it.
+    EXPECT_EQ(p1.decode_rows, 0);
+    Execute(sched, p1);
+    sched.ObserveStep(p1, 0.1 + 100 * 0.01);  // D = 0.1 s, P = 10 ms.
+    SchedState* b = src.Add(150, /*first_token=*/1000);
+    StepPlan p2 = sched.Plan(src);
+    ASSERT_EQ(p2.items.size(), 2u);
+    EXPECT_EQ(p2.items[0].seq, a);
+    EXPECT_EQ(p2.decode_rows, 1);
+    // One step seen cannot split D from P: the floor.
+    EXPECT_EQ(p2.items[1].count, stretch > 1 ? 2 : 150);
+    if (stretch <= 1) continue;
+    Execute(sched, p2);
+    sched.ObserveStep(p2, 0.1 + 2 * 0.01);
+    StepPlan p3 = sched.Plan(src);
+    ASSERT_EQ(p3.items.size(), 2u);
+    EXPECT_EQ(p3.items[1].seq, b);
+    // Room for (2 - 1) * 0.1 s / 10 ms = 10 prompt tokens.
+    EXPECT_EQ(p3.items[1].count, 10);
+    EXPECT_EQ(p3.num_tokens, 11);
+  }
 }
 
 TEST(SchedulerTest, RespectsMaxRunning) {

@@ -38,6 +38,7 @@ TEST(ServerFlagsTest, ParsesEveryFlagInBothForms) {
                                              "--max-batch-tokens=256",
                                              "--max-running",
                                              "1",
+                                             "--max-itl-stretch=1.5",
                                              "--keepalive-time",
                                              "30",
                                              "--keepalive-timeout=5"}));
@@ -56,6 +57,7 @@ TEST(ServerFlagsTest, ParsesEveryFlagInBothForms) {
   EXPECT_EQ(f.max_queued_requests, 8);
   EXPECT_EQ(f.max_batch_tokens, 256);
   EXPECT_EQ(f.max_running, 1);
+  EXPECT_EQ(f.max_itl_stretch, 1.5);
   EXPECT_EQ(f.keepalive_time, absl::Seconds(30));
   EXPECT_EQ(f.keepalive_timeout, absl::Seconds(5));
 }
@@ -68,6 +70,7 @@ TEST(ServerFlagsTest, Defaults) {
   EXPECT_EQ(f.grace_period, absl::Seconds(30));
   EXPECT_EQ(f.max_batch_tokens, 512);
   EXPECT_EQ(f.max_running, 64);
+  EXPECT_EQ(f.max_itl_stretch, 2.0);
 }
 
 TEST(ServerFlagsTest, RejectsBadInput) {
@@ -84,6 +87,8 @@ TEST(ServerFlagsTest, RejectsBadInput) {
               StatusIs(kInvalid, "--max-running"));
   EXPECT_THAT(Parse({"--model", "a=/x", "--max-batch-tokens", "x"}),
               StatusIs(kInvalid, "--max-batch-tokens"));
+  EXPECT_THAT(Parse({"--model", "a=/x", "--max-itl-stretch", "0.5"}),
+              StatusIs(kInvalid, "--max-itl-stretch"));
   EXPECT_THAT(Parse({"--model", "a=/x", "--bogus", "1"}),
               StatusIs(kInvalid, "unknown flag --bogus"));
   EXPECT_THAT(Parse({"--model", "a=/x", "--port"}),
