@@ -42,6 +42,12 @@ ABSL_FLAG(int, gemv_max_rows, -1,
           "bf16 calls with at most this many rows take the streaming kernel "
           "(-1: the library default; 0: oneDNN only)");
 ABSL_FLAG(int, reps, 2, "timed repetitions (after one warm-up)");
+ABSL_FLAG(std::string, batch, "",
+          "comma-separated batch sizes B: after the single-sequence runs, "
+          "decode B sequences together (one token each per step, as the "
+          "engine batches them; each prefilled with --batch_prompt tokens) "
+          "and print step time and tok/s against the first B listed");
+ABSL_FLAG(int, batch_prompt, 128, "prompt tokens per sequence of --batch");
 ABSL_FLAG(std::string, peer_prefill, "",
           "a peer's prefill tok/s on this machine, one per --threads entry "
           "(prints ratios)");
@@ -76,6 +82,67 @@ int64_t ProcKb(const char* file, const char* key) {
     }
   }
   return -1;
+}
+
+// Decode steps of `batch` sequences at once, as the engine runs them: each
+// sequence has its own blocks, its own prompt and greedy continuation.
+// Returns tok/s (all sequences), or a negative value after printing an
+// error.
+double RunBatch(const model::Gemma4Model& m, const model::TextConfig& text,
+                int threads, int batch, int prompt, int steps) {
+  constexpr int kBlock = 16;
+  const int per_seq = (prompt + steps + 2 + kBlock - 1) / kBlock;
+  auto kv = model::KvCache::Create(text, batch * per_seq, kBlock);
+  if (!kv.ok()) {
+    std::fprintf(stderr, "%s\n", kv.status().ToString().c_str());
+    return -1;
+  }
+  std::mt19937 rng(7 + batch);
+  std::uniform_int_distribution<int> tok(3, text.vocab_size - 1);
+  std::vector<std::vector<int32_t>> seqs(batch);
+  std::vector<std::vector<int>> tables(batch);
+  for (int b = 0; b < batch; ++b) {
+    for (int i = 0; i < prompt; ++i) seqs[b].push_back(tok(rng));
+    seqs[b].reserve(prompt + steps + 2);
+    for (int i = 0; i < per_seq; ++i) tables[b].push_back(b * per_seq + i);
+  }
+  omp_set_num_threads(threads);
+  auto state = m.NewState();
+  model::ForwardOutput out;
+  std::vector<model::ForwardEntry> entries(batch);
+  auto step = [&](bool prefill) {
+    for (int b = 0; b < batch; ++b) {
+      const int start = prefill ? 0 : static_cast<int>(seqs[b].size()) - 1;
+      entries[b] = model::ForwardEntry{
+          absl::MakeConstSpan(seqs[b]).subspan(start), start, tables[b], false};
+    }
+    absl::Status s = m.Forward(state.get(), kv->get(), entries, &out);
+    if (!s.ok()) {
+      std::fprintf(stderr, "%s\n", s.ToString().c_str());
+      return false;
+    }
+    for (int b = 0; b < batch; ++b) {
+      const float* row = out.logits_row(b);
+      seqs[b].push_back(static_cast<int32_t>(
+          std::max_element(row, row + out.vocab_size) - row));
+    }
+    return true;
+  };
+  // Prefill, then one untimed step (first-time primitive creation).
+  if (!step(true) || !step(false)) return -1;
+  const double mm0 = state->runner.matmul_seconds();
+  const auto a = Clock::now();
+  for (int i = 0; i < steps; ++i) {
+    if (!step(false)) return -1;
+  }
+  const double secs = Seconds(a, Clock::now());
+  const double mm = state->runner.matmul_seconds() - mm0;
+  const double tok_s = batch * steps / secs;
+  std::printf(
+      "  batch %2d: decode step %.1f ms, %.2f tok/s, matmuls %.0f%% of the "
+      "step",
+      batch, 1e3 * secs / steps, tok_s, 100 * mm / secs);
+  return tok_s;
 }
 
 int Main() {
@@ -239,6 +306,21 @@ int Main() {
           "decode %.2f (peer %.3f)\n",
           threads, prefill / peer_prefill[ti], peer_prefill[ti],
           decode / peer_decode[ti], peer_decode[ti]);
+    }
+  }
+  const std::vector<int> batches =
+      bench::ParsePositiveInts(absl::GetFlag(FLAGS_batch));
+  for (const int threads :
+       batches.empty() ? std::vector<int>{} : thread_counts) {
+    std::printf("threads %d, batched decode (prompts of %d tokens):\n", threads,
+                absl::GetFlag(FLAGS_batch_prompt));
+    double first = 0;
+    for (int batch : batches) {
+      const double tok_s = RunBatch(m, config.text, threads, batch,
+                                    absl::GetFlag(FLAGS_batch_prompt), steps);
+      if (tok_s < 0) return 1;
+      if (first == 0) first = tok_s;
+      std::printf(" (%.2fx batch %d)\n", tok_s / first, batches.front());
     }
   }
   std::printf("peak RSS %.2f GB\n",

@@ -44,6 +44,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "base/logging.h"
 #include "base/status_macros.h"
 #include "bench/bench_server.h"
 #include "bench/grpc_load_client.h"
@@ -75,6 +76,8 @@ ABSL_FLAG(bool, warm_each_level, true,
           "server that has been up a while)");
 ABSL_FLAG(int, max_running, 64, "Sequences the batched engine runs at once");
 ABSL_FLAG(int, max_batch_tokens, 512, "Token budget per engine step");
+ABSL_FLAG(int, log_verbosity, 0,
+          "Log verbosity (2: one line per engine step on stderr)");
 ABSL_FLAG(double, max_itl_stretch, 2.0,
           "Bound on how much prefill stretches a decode step (0: none)");
 ABSL_FLAG(int64_t, kv_cache_tokens, 0,
@@ -354,5 +357,6 @@ int Main() {
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
+  gemma::SetLogVerbosity(absl::GetFlag(FLAGS_log_verbosity));
   return gemma::bench::Main();
 }

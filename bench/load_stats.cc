@@ -8,22 +8,26 @@
 namespace gemma::bench {
 namespace {
 
-// Tokens of `group` that arrived after every stream of it had its first
-// token, and the length of that window, added to the totals.
+// Tokens of `group` that arrived while every stream of it was decoding
+// (after the last stream's first token, up to the first stream's last
+// token), and the length of that window, added to the totals. No window
+// when some stream ended before another began.
 void AddDecodeWindow(const std::vector<const StreamTiming*>& group,
                      int64_t* tokens, double* seconds) {
   absl::Time all_started = absl::InfinitePast();
-  absl::Time last = absl::InfinitePast();
+  absl::Time first_done = absl::InfiniteFuture();
   for (const StreamTiming* s : group) {
     if (s->token_times.empty()) continue;
     all_started = std::max(all_started, s->token_times.front());
-    last = std::max(last, s->token_times.back());
+    first_done = std::min(first_done, s->token_times.back());
   }
-  if (!(last > all_started)) return;
+  if (!(first_done > all_started)) return;
   for (const StreamTiming* s : group) {
-    for (absl::Time t : s->token_times) *tokens += t > all_started;
+    for (absl::Time t : s->token_times) {
+      *tokens += t > all_started && t <= first_done;
+    }
   }
-  *seconds += absl::ToDoubleSeconds(last - all_started);
+  *seconds += absl::ToDoubleSeconds(first_done - all_started);
 }
 
 }  // namespace

@@ -3,10 +3,12 @@
 // first token (TTFT) and inter-token latency (ITL).
 //
 // Decode throughput counts only tokens produced while every stream of a
-// group was already decoding (prefill excluded): for a batched run the group
-// is all streams of the level (the window runs from the moment the last
-// stream got its first token to the last token); for a one-at-a-time run
-// each stream is its own group (the engine never holds two).
+// group was decoding (prefill excluded): for a batched run the group is all
+// streams of the level (the window runs from the moment the last stream got
+// its first token to the moment the first stream got its last; no window if
+// one ended before another began, so streams must outlast admission); for a
+// one-at-a-time run each stream is its own group (the engine never holds
+// two).
 // Thread-safety: plain values and pure functions.
 #ifndef GEMMA_BENCH_LOAD_STATS_H_
 #define GEMMA_BENCH_LOAD_STATS_H_

@@ -61,9 +61,23 @@ TEST(SummarizeTest, OneAtATimeStreamsAreTheirOwnWindows) {
   EXPECT_DOUBLE_EQ(s.decode_seconds, 0.6);
   EXPECT_DOUBLE_EQ(s.decode_tokens_per_second, 10.0);
   EXPECT_DOUBLE_EQ(s.ttft_p99_ms, 500);
-  // Taken as one batched group, the window would hold stream 1 alone.
+  // Taken as one batched group there is no window: stream 0 ended before
+  // stream 1 began.
   run.one_at_a_time = false;
-  EXPECT_EQ(Summarize(run).decode_tokens, 3);
+  EXPECT_EQ(Summarize(run).decode_tokens, 0);
+}
+
+TEST(SummarizeTest, BatchedWindowEndsWhenTheFirstStreamEnds) {
+  LoadRun run;
+  run.streams = 2;
+  run.wall_seconds = 0.9;
+  // Both decode together from 300 ms to 600 ms; stream 1 goes on alone.
+  run.timings.push_back(Stream(0, {100, 200, 300, 400, 500, 600}));
+  run.timings.push_back(Stream(0, {300, 400, 500, 600, 700, 800, 900}));
+  const LoadSummary s = Summarize(run);
+  EXPECT_EQ(s.decode_tokens, 6);  // (300, 600]: 3 tokens each.
+  EXPECT_DOUBLE_EQ(s.decode_seconds, 0.3);
+  EXPECT_DOUBLE_EQ(s.decode_tokens_per_second, 20.0);
 }
 
 TEST(SummarizeTest, NoDecodeWindowGivesZeroRate) {

@@ -342,8 +342,13 @@ bool EngineInstance::Step() {
           ? runner_->Run(plan, &logits, step_media.per_item, want_hidden)
           : media_status;
   const absl::Time end = absl::Now();
-  if (status.ok())
+  if (status.ok()) {
     scheduler_.ObserveStep(plan, absl::ToDoubleSeconds(end - start));
+  }
+  VLOG(2) << "model '" << traits_.name << "' instance " << options_.index
+          << " step: " << plan.decode_rows << " decodes, "
+          << plan.num_tokens - plan.decode_rows << " prompt tokens, "
+          << absl::ToDoubleMilliseconds(end - start) << " ms";
   const int vocab = runner_->vocab_size();
   // Leaders (owners of a Sequence) touched by the step, in plan order.
   std::vector<ActiveSeq*> touched;

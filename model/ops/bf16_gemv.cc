@@ -246,9 +246,7 @@ const char* GemvIsaName(GemvIsa isa) {
   return "portable";
 }
 
-size_t GemvScratchWords(int m, int k) {
-  return AmxScratchWords(std::min(m, kAmxMaxRows), k);
-}
+size_t GemvScratchWords(int m, int k) { return AmxScratchWords(m, k); }
 
 void Bf16Gemv(GemvIsa isa, const GemvArgs& a) {
   if (a.m <= 0 || a.n <= 0) return;
@@ -260,16 +258,8 @@ void Bf16Gemv(GemvIsa isa, const GemvArgs& a) {
     RunSliced(GemvIsa::kAvx512, a, kTileRows);
     return;
   }
-  // One pass over W per kAmxMaxRows rows of x.
-  for (int i = 0; i < a.m; i += kAmxMaxRows) {
-    GemvArgs piece = a;
-    piece.m = std::min(kAmxMaxRows, a.m - i);
-    piece.x = a.x + static_cast<size_t>(i) * a.k;
-    piece.y = a.y + static_cast<size_t>(i) * a.n;
-    if (a.aux != nullptr) piece.aux = a.aux + static_cast<size_t>(i) * a.n;
-    PackXForAmx(piece.x, piece.m, a.k, a.scratch);
-    RunSliced(GemvIsa::kAmx, piece, 2 * kAmxTileN);
-  }
+  PackXForAmx(a.x, a.m, a.k, a.scratch);
+  RunSliced(GemvIsa::kAmx, a, 2 * kAmxTileN);
 }
 
 }  // namespace gemma::model::ops

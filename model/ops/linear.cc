@@ -28,8 +28,9 @@ constexpr int kBlockCols = 256;  // Weight rows per float32-converted block.
 // up to 16.
 constexpr int kGemvRowsWithOnednn = 4;
 constexpr int kGemvRowsWithoutOnednn = 16;
-// On AMX one pass of the tile kernel serves up to 32 rows.
-constexpr int kGemvRowsWithAmx = kAmxMaxRows;
+// On AMX the tile kernel reads W once for any row count; up to this many
+// rows it is faster than oneDNN's bf16 matmul (bench/matmul_bench).
+constexpr int kGemvRowsWithAmx = 64;
 
 // Rows of the next chunk of a `left`-row input: exact below kExactRows,
 // then multiples of kExactRows up to kMaxChunk.

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/engine/engine_test_util.h"
@@ -90,49 +91,59 @@ TEST_P(EngineEquivalenceTest, BatchedEqualsAloneEqualsGolden) {
   }
 
   // Together: all 16 submitted at once, so decode steps batch them and the
-  // long prompts are prefilled in chunks alongside running decodes.
-  std::vector<std::shared_ptr<CollectingSink>> sinks;
-  for (const Case& c : cases) {
-    sinks.push_back(std::make_shared<CollectingSink>());
-    ASSERT_OK(pool->Submit(MakeRequest(c.prompt, c.params, sinks.back())));
-  }
-  // Watch the batch sizes while the requests run.
-  int max_batch = 0;
-  const absl::Time give_up = absl::Now() + absl::Seconds(120);
-  auto all_done = [&sinks] {
-    for (auto& s : sinks) {
-      if (s->num_done() == 0) return false;
+  // long prompts are prefilled in chunks alongside running decodes; once
+  // with the deterministic schedule, once with prefill chunks held to the
+  // latency bound, whose sizes follow the measured step times.
+  for (const double stretch : {0.0, 1.5}) {
+    SCOPED_TRACE(absl::StrCat("max_itl_stretch ", stretch));
+    ModelSpec spec = GoldenSpec(GetParam());
+    spec.scheduler.max_itl_stretch = stretch;
+    ASSERT_OK_AND_ASSIGN(pool, MakePool(spec));
+    std::vector<std::shared_ptr<CollectingSink>> sinks;
+    for (const Case& c : cases) {
+      sinks.push_back(std::make_shared<CollectingSink>());
+      ASSERT_OK(pool->Submit(MakeRequest(c.prompt, c.params, sinks.back())));
     }
-    return true;
-  };
-  while (!all_done() && absl::Now() < give_up) {
-    for (const EngineStats& st : pool->Stats()) {
-      max_batch = std::max(max_batch, st.last_batch_sequences);
+    // Watch the batch sizes while the requests run.
+    int max_batch = 0;
+    const absl::Time give_up = absl::Now() + absl::Seconds(120);
+    auto all_done = [&sinks] {
+      for (auto& s : sinks) {
+        if (s->num_done() == 0) return false;
+      }
+      return true;
+    };
+    while (!all_done() && absl::Now() < give_up) {
+      for (const EngineStats& st : pool->Stats()) {
+        max_batch = std::max(max_batch, st.last_batch_sequences);
+      }
+      absl::SleepFor(absl::Microseconds(200));
     }
-    absl::SleepFor(absl::Microseconds(200));
-  }
-  ASSERT_TRUE(all_done());
-  for (size_t i = 0; i < cases.size(); ++i) {
-    const GenerationResult r = sinks[i]->result();
-    ASSERT_OK(r.status);
-    EXPECT_EQ(r.token_ids, alone[i]) << "request " << i << " batched vs alone";
-    if (!cases[i].golden.empty()) {
-      EXPECT_EQ(r.token_ids, cases[i].golden) << "request " << i;
+    ASSERT_TRUE(all_done());
+    for (size_t i = 0; i < cases.size(); ++i) {
+      const GenerationResult r = sinks[i]->result();
+      ASSERT_OK(r.status);
+      EXPECT_EQ(r.token_ids, alone[i])
+          << "request " << i << " batched vs alone";
+      if (!cases[i].golden.empty()) {
+        EXPECT_EQ(r.token_ids, cases[i].golden) << "request " << i;
+      }
+      // The stream carries exactly the generated tokens.
+      const std::vector<int32_t> generated(
+          r.token_ids.begin() + cases[i].prompt.size(), r.token_ids.end());
+      EXPECT_EQ(sinks[i]->streamed(), generated) << "request " << i;
+      EXPECT_EQ(sinks[i]->violations(), 0);
+      EXPECT_EQ(r.usage.prompt_tokens,
+                static_cast<int>(cases[i].prompt.size()));
     }
-    // The stream carries exactly the generated tokens.
-    const std::vector<int32_t> generated(
-        r.token_ids.begin() + cases[i].prompt.size(), r.token_ids.end());
-    EXPECT_EQ(sinks[i]->streamed(), generated) << "request " << i;
-    EXPECT_EQ(sinks[i]->violations(), 0);
-    EXPECT_EQ(r.usage.prompt_tokens, static_cast<int>(cases[i].prompt.size()));
+    // The engine really batched.
+    std::vector<EngineStats> stats = pool->Stats();
+    ASSERT_EQ(stats.size(), 1u);
+    EXPECT_GT(max_batch, 1);
+    EXPECT_EQ(stats[0].running_sequences, 0);
+    EXPECT_EQ(stats[0].kv_blocks_used, 0);
+    EXPECT_EQ(pool->InFlight(), 0);
   }
-  // The engine really batched.
-  std::vector<EngineStats> stats = pool->Stats();
-  ASSERT_EQ(stats.size(), 1u);
-  EXPECT_GT(max_batch, 1);
-  EXPECT_EQ(stats[0].running_sequences, 0);
-  EXPECT_EQ(stats[0].kv_blocks_used, 0);
-  EXPECT_EQ(pool->InFlight(), 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Goldens, EngineEquivalenceTest,

@@ -34,6 +34,10 @@ inline ModelSpec GoldenSpec(const std::string& golden_case = "e2b_like") {
   spec.scheduler.max_batch_tokens = 48;
   spec.scheduler.min_prefill_tokens = 8;
   spec.scheduler.max_running = 32;
+  // Scheduling that does not depend on how fast this machine runs steps,
+  // so tests that count batches and preemptions are deterministic (the
+  // latency bound is tested in scheduler_test and engine_equivalence_test).
+  spec.scheduler.max_itl_stretch = 0;
   return spec;
 }
 
