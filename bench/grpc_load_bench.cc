@@ -60,7 +60,9 @@ ABSL_FLAG(std::string, tokenizer_dir, "testdata/golden/e2b_like/hf",
 ABSL_FLAG(bool, f32, false, "Random weights in float32 instead of bf16");
 ABSL_FLAG(int, threads, 2, "Cores of the engine");
 ABSL_FLAG(int, prompt_tokens, 128, "Prompt length per request (BOS included)");
-ABSL_FLAG(int, new_tokens, 32, "Generated tokens per request (EOS ignored)");
+ABSL_FLAG(int, new_tokens, 256,
+          "Generated tokens per request (EOS ignored); enough that every "
+          "stream of a level is still decoding when the last one starts");
 ABSL_FLAG(std::string, levels, "1,2,4,8,16,32", "Concurrency levels");
 ABSL_FLAG(int, baseline_max_streams, 0,
           "Streams offered to the one-at-a-time engine at most (0: the "
