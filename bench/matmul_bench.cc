@@ -28,6 +28,9 @@
 
 ABSL_FLAG(std::string, config, "e2b", "NamedConfig whose decode step to run");
 ABSL_FLAG(std::string, threads, "1,2", "comma-separated thread counts");
+ABSL_FLAG(std::string, isa, "",
+          "kernel instruction set: amx, avx512bf16, avx512, avx2 or portable "
+          "(default: the best this CPU runs)");
 ABSL_FLAG(std::string, rows, "1,2,4,8,16", "comma-separated row counts M");
 ABSL_FLAG(int, reps, 3, "timed steps per setting (best is reported)");
 
@@ -117,6 +120,26 @@ int Main() {
   std::vector<float> y(static_cast<size_t>(max_rows) * max_out);
   std::vector<float> aux(y.size(), 1.0f);
   model::ops::MatmulRunner probe(engine);
+  const std::string isa_name = absl::GetFlag(FLAGS_isa);
+  if (!isa_name.empty()) {
+    bool found = false;
+    for (auto isa :
+         {model::ops::GemvIsa::kPortable, model::ops::GemvIsa::kAvx2,
+          model::ops::GemvIsa::kAvx512, model::ops::GemvIsa::kAvx512Bf16,
+          model::ops::GemvIsa::kAmx}) {
+      if (isa_name != model::ops::GemvIsaName(isa)) continue;
+      if (isa > probe.gemv_isa()) {
+        std::fprintf(stderr, "this CPU does not run %s\n", isa_name.c_str());
+        return 1;
+      }
+      probe.set_gemv_isa(isa);
+      found = true;
+    }
+    if (!found) {
+      std::fprintf(stderr, "unknown --isa %s\n", isa_name.c_str());
+      return 1;
+    }
+  }
   std::printf(
       "%s decode step: %zu bf16 weight matmuls, %.2f GB; streaming kernel "
       "%s; oneDNN bf16 matmul: %s\n",
@@ -133,6 +156,7 @@ int Main() {
       double best[2] = {1e30, 1e30};
       for (int path = 0; path < 2; ++path) {
         model::ops::MatmulRunner runner(engine);
+        runner.set_gemv_isa(probe.gemv_isa());
         runner.set_gemv_max_rows(path == 0 ? 1 << 30 : 0);
         for (int rep = 0; rep <= reps; ++rep) {  // rep 0 warms up.
           const auto a = Clock::now();

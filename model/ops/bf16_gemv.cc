@@ -1,5 +1,6 @@
 #include "model/ops/bf16_gemv.h"
 
+#include <cpuid.h>
 #include <immintrin.h>
 #include <omp.h>
 
@@ -7,6 +8,7 @@
 #include <cstring>
 
 #include "model/ops/bf16_amx.h"
+#include "model/ops/bf16_convert.h"
 
 namespace gemma::model::ops {
 namespace {
@@ -21,7 +23,8 @@ constexpr int kGroupRows = 4;  // Rows of x per pass over a W tile.
 constexpr int kStep = 32;
 constexpr int kPrefetch = 512;
 
-inline float Bf16ToF32(uint16_t b) {
+inline float ToF32(float f) { return f; }
+inline float ToF32(uint16_t b) {
   const uint32_t u = static_cast<uint32_t>(b) << 16;
   float f;
   std::memcpy(&f, &u, sizeof(f));
@@ -29,13 +32,14 @@ inline float Bf16ToF32(uint16_t b) {
 }
 
 // Dot products of `rows` rows of W with `g` rows of x, elements [from, k).
-inline void TailDots(const float* x, int g, int k, const uint16_t* w, int rows,
+template <typename XElem>
+inline void TailDots(const XElem* x, int g, int k, const uint16_t* w, int rows,
                      int from, float out[kTileRows][kGroupRows]) {
   for (int r = 0; r < rows; ++r) {
     for (int i = 0; i < g; ++i) {
       float s = 0;
       for (int kk = from; kk < k; ++kk) {
-        s += x[i * k + kk] * Bf16ToF32(w[r * k + kk]);
+        s += ToF32(x[i * k + kk]) * ToF32(w[r * k + kk]);
       }
       out[r][i] += s;
     }
@@ -60,6 +64,10 @@ void DotsPortable(const float* x, int k, const uint16_t* w,
 namespace avx2 {
 
 using V = __m256;
+using Acc = V;
+using WVec = V;
+using XVec = V;
+using XElem = float;
 constexpr int kLanes = 8;
 inline V Zero() { return _mm256_setzero_ps(); }
 inline V LoadW(const uint16_t* p) {
@@ -94,6 +102,10 @@ inline float Sum(V v) {
 namespace avx512 {
 
 using V = __m512;
+using Acc = V;
+using WVec = V;
+using XVec = V;
+using XElem = float;
 constexpr int kLanes = 16;
 inline V Zero() { return _mm512_setzero_ps(); }
 inline V LoadW(const uint16_t* p) {
@@ -108,12 +120,45 @@ inline float Sum(V v) { return _mm512_reduce_add_ps(v); }
 
 }  // namespace avx512
 #pragma GCC pop_options
+
+// --- AVX-512 BF16 -----------------------------------------------------------
+
+// vdpbf16ps multiplies 32 bf16 pairs per instruction without widening W:
+// for CPUs with AVX-512 BF16 but no AMX (AMD Zen 4/5, Cooper Lake). x comes
+// as bf16 bits (Bf16Gemv narrows it once per call into the scratch), so a
+// load is one instruction, not a load and a conversion per row of W.
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bf16")
+namespace avx512bf16 {
+
+using Acc = __m512;
+using WVec = __m512bh;
+using XVec = __m512bh;
+using XElem = uint16_t;
+constexpr int kLanes = 32;
+inline Acc Zero() { return _mm512_setzero_ps(); }
+inline WVec LoadW(const uint16_t* p) {
+  return reinterpret_cast<__m512bh>(_mm512_loadu_si512(p));
+}
+inline XVec LoadX(const uint16_t* p) {
+  return reinterpret_cast<__m512bh>(_mm512_loadu_si512(p));
+}
+inline Acc Fma(WVec w, XVec x, Acc acc) { return _mm512_dpbf16_ps(acc, x, w); }
+inline float Sum(Acc v) { return _mm512_reduce_add_ps(v); }
+
+#include "model/ops/bf16_gemv_dots-inl.h"
+
+}  // namespace avx512bf16
+#pragma GCC pop_options
 #pragma GCC diagnostic pop
 
 // --- Dispatch ---------------------------------------------------------------
 
-using DotsFn = void (*)(const float*, int, const uint16_t*,
+template <typename XElem>
+using DotsFn = void (*)(const XElem*, int, const uint16_t*,
                         float[kTileRows][kGroupRows]);
+template <typename XElem>
+using DotsTable = DotsFn<XElem>[kTileRows][kGroupRows];
 
 // Kernels by [rows of W - 1][rows of x - 1].
 #define GEMMA_DOTS_TABLE(F)                     \
@@ -125,24 +170,23 @@ using DotsFn = void (*)(const float*, int, const uint16_t*,
     }                                           \
   }
 
-const DotsFn kPortable[kTileRows][kGroupRows] = GEMMA_DOTS_TABLE(DotsPortable);
-const DotsFn kAvx512[kTileRows][kGroupRows] = GEMMA_DOTS_TABLE(avx512::Dots);
+const DotsTable<float> kPortable = GEMMA_DOTS_TABLE(DotsPortable);
+const DotsTable<float> kAvx512 = GEMMA_DOTS_TABLE(avx512::Dots);
+const DotsTable<uint16_t> kAvx512Bf16 = GEMMA_DOTS_TABLE(avx512bf16::Dots);
 // AVX2: at most 2 rows of x per pass (4·2 accumulators + 4 weights + x).
-const DotsFn kAvx2[kTileRows][kGroupRows] = {
+const DotsTable<float> kAvx2 = {
     {avx2::Dots<1, 1>, avx2::Dots<1, 2>, avx2::Dots<1, 3>, avx2::Dots<1, 4>},
     {avx2::Dots<2, 1>, avx2::Dots<2, 2>, avx2::Dots<2, 3>, avx2::Dots<2, 4>},
     {avx2::Dots<3, 1>, avx2::Dots<3, 2>, avx2::Dots<3, 2>, avx2::Dots<3, 2>},
     {avx2::Dots<4, 1>, avx2::Dots<4, 2>, avx2::Dots<4, 2>, avx2::Dots<4, 2>}};
 #undef GEMMA_DOTS_TABLE
 
-// Widest group of x rows the table's kernel for `rows` of W really takes.
-int GroupLimit(GemvIsa isa, int rows) {
-  return isa == GemvIsa::kAvx2 && rows >= 3 ? 2 : kGroupRows;
-}
-
-const DotsFn (*TableFor(GemvIsa isa))[kGroupRows] {
+// The float-x table of an instruction set (kAvx512Bf16 takes bf16 x and
+// has its own).
+const DotsTable<float>& FloatTableFor(GemvIsa isa) {
   switch (isa) {
     case GemvIsa::kAmx:  // Rows the tiles do not cover.
+    case GemvIsa::kAvx512Bf16:
     case GemvIsa::kAvx512:
       return kAvx512;
     case GemvIsa::kAvx2:
@@ -153,17 +197,20 @@ const DotsFn (*TableFor(GemvIsa isa))[kGroupRows] {
   return kPortable;
 }
 
-// Rows [j0, j1) of W against all rows of x, no epilogue.
-void DotRows(GemvIsa isa, const GemvArgs& a, int j0, int j1) {
-  const auto table = TableFor(isa);
+// Rows [j0, j1) of W against all a.m rows of x (rows a.k apart), no
+// epilogue. With `avx2_limits`, kernels for 3 or 4 rows of W take at most
+// 2 rows of x at once (the table repeats them past that).
+template <typename XElem>
+void DotRows(const DotsTable<XElem>& table, bool avx2_limits, const XElem* x,
+             const GemvArgs& a, int j0, int j1) {
   float out[kTileRows][kGroupRows];
   for (int j = j0; j < j1; j += kTileRows) {
     const int rows = std::min(kTileRows, j1 - j);
     const uint16_t* w = a.w + static_cast<size_t>(j) * a.k;
-    const int limit = GroupLimit(isa, rows);
+    const int limit = avx2_limits && rows >= 3 ? 2 : kGroupRows;
     for (int i = 0; i < a.m;) {
       const int g = std::min(limit, a.m - i);
-      table[rows - 1][g - 1](a.x + static_cast<size_t>(i) * a.k, a.k, w, out);
+      table[rows - 1][g - 1](x + static_cast<size_t>(i) * a.k, a.k, w, out);
       for (int r = 0; r < rows; ++r) {
         for (int t = 0; t < g; ++t) {
           a.y[static_cast<size_t>(i + t) * a.n + j + r] = out[r][t];
@@ -175,14 +222,22 @@ void DotRows(GemvIsa isa, const GemvArgs& a, int j0, int j1) {
 }
 
 // Rows [j0, j1) of W, epilogue included. On AMX, whole 16-row blocks take
-// the tiles (a.scratch holds the packed x) and the rest the AVX-512 kernel.
+// the tiles (a.scratch holds the packed x) and the rest the AVX-512 kernel;
+// on AVX-512 BF16 a.scratch holds x as bf16.
 void RunRows(GemvIsa isa, const GemvArgs& a, int j0, int j1) {
-  if (isa == GemvIsa::kAmx) {
-    const int tiled = j0 + (j1 - j0) / kAmxTileN * kAmxTileN;
-    AmxBf16Rows(a.scratch, a.m, a.k, a.w, j0, tiled, a.y, a.n);
-    DotRows(GemvIsa::kAvx512, a, tiled, j1);
-  } else {
-    DotRows(isa, a, j0, j1);
+  switch (isa) {
+    case GemvIsa::kAmx: {
+      const int tiled = j0 + (j1 - j0) / kAmxTileN * kAmxTileN;
+      AmxBf16Rows(a.scratch, a.m, a.k, a.w, j0, tiled, a.y, a.n);
+      DotRows(kAvx512, false, a.x, a, tiled, j1);
+      break;
+    }
+    case GemvIsa::kAvx512Bf16:
+      DotRows(kAvx512Bf16, false, reinterpret_cast<const uint16_t*>(a.scratch),
+              a, j0, j1);
+      break;
+    default:
+      DotRows(FloatTableFor(isa), isa == GemvIsa::kAvx2, a.x, a, j0, j1);
   }
   if (a.epilogue.kind == Epilogue::Kind::kNone) return;
   for (int i = 0; i < a.m; ++i) {
@@ -219,12 +274,21 @@ void RunSliced(GemvIsa isa, const GemvArgs& a, int unit) {
   }
 }
 
+// CPUID leaf 7 subleaf 1, EAX bit 5 (GCC 12's __builtin_cpu_supports has
+// no name for it).
+bool CpuHasAvx512Bf16() {
+  unsigned eax, ebx, ecx, edx;
+  if (__get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx) == 0) return false;
+  return (eax >> 5) & 1;
+}
+
 }  // namespace
 
 GemvIsa DetectGemvIsa() {
   __builtin_cpu_init();
   if (__builtin_cpu_supports("avx512f")) {
-    return AmxBf16Usable() ? GemvIsa::kAmx : GemvIsa::kAvx512;
+    if (AmxBf16Usable()) return GemvIsa::kAmx;
+    return CpuHasAvx512Bf16() ? GemvIsa::kAvx512Bf16 : GemvIsa::kAvx512;
   }
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
     return GemvIsa::kAvx2;
@@ -236,6 +300,8 @@ const char* GemvIsaName(GemvIsa isa) {
   switch (isa) {
     case GemvIsa::kAmx:
       return "amx";
+    case GemvIsa::kAvx512Bf16:
+      return "avx512bf16";
     case GemvIsa::kAvx512:
       return "avx512";
     case GemvIsa::kAvx2:
@@ -246,10 +312,23 @@ const char* GemvIsaName(GemvIsa isa) {
   return "portable";
 }
 
-size_t GemvScratchWords(int m, int k) { return AmxScratchWords(m, k); }
+size_t GemvScratchWords(int m, int k) {
+  const size_t bf16_words = (static_cast<size_t>(m) * k + 1) / 2;
+  return std::max(AmxScratchWords(m, k), bf16_words);
+}
 
 void Bf16Gemv(GemvIsa isa, const GemvArgs& a) {
   if (a.m <= 0 || a.n <= 0) return;
+  if (isa == GemvIsa::kAvx512Bf16) {
+    if (a.scratch == nullptr) {
+      RunSliced(GemvIsa::kAvx512, a, kTileRows);
+      return;
+    }
+    RoundToBf16(a.x, reinterpret_cast<uint16_t*>(a.scratch),
+                static_cast<size_t>(a.m) * a.k);
+    RunSliced(isa, a, kTileRows);
+    return;
+  }
   if (isa != GemvIsa::kAmx) {
     RunSliced(isa, a, kTileRows);
     return;

@@ -4,7 +4,8 @@
 // orientation), x is float32 (the caller rounds it to bf16 first when it
 // wants bf16 × bf16 semantics: the products are then exact in float32),
 // accumulation is float32. The instruction set is chosen once per CPU
-// (AMX tiles, AVX-512, AVX2 with FMA, or portable C++); the work is split
+// (AMX tiles, AVX-512 BF16 dot products, AVX-512, AVX2 with FMA, or
+// portable C++); the work is split
 // over OpenMP threads by rows of W, so each thread streams its own
 // contiguous slice. On AMX (bf16_amx.h) one pass over W serves up to 32
 // rows of x at about the cost of one, so it serves batched decode steps.
@@ -20,7 +21,7 @@
 namespace gemma::model::ops {
 
 // Ordered: each one's CPUs also run the ones before it.
-enum class GemvIsa { kPortable, kAvx2, kAvx512, kAmx };
+enum class GemvIsa { kPortable, kAvx2, kAvx512, kAvx512Bf16, kAmx };
 
 // The fastest kernel this CPU runs.
 GemvIsa DetectGemvIsa();
@@ -36,13 +37,14 @@ struct GemvArgs {
   // kMultiply: [m, n], rows n apart.
   const float* aux = nullptr;
   Epilogue epilogue;
-  // kAmx only: GemvScratchWords(m, k) words the call may overwrite (the
-  // rearranged x). Without it, or when k is not a multiple of 32, kAmx
-  // calls run the AVX-512 kernel.
+  // kAmx and kAvx512Bf16: GemvScratchWords(m, k) words the call may
+  // overwrite (x rearranged for the tiles, or narrowed to bf16). Without
+  // it (or, for kAmx, when k is not a multiple of 32) they run the AVX-512
+  // kernel.
   uint32_t* scratch = nullptr;
 };
 
-// Scratch words a kAmx call with `m` rows of length `k` needs.
+// Scratch words a kAmx or kAvx512Bf16 call with `m` rows of length `k` needs.
 size_t GemvScratchWords(int m, int k);
 
 // Runs on the calling thread's OpenMP team size (omp_get_max_threads()).

@@ -2,9 +2,13 @@
 // instruction set: bf16_gemv.cc includes this file once per set, each time
 // inside that set's namespace and `#pragma GCC target` region, after
 // defining there
-//   V                         the float32 vector type, kLanes its width;
-//   V Zero();  V LoadW(const uint16_t* p)   (kLanes bf16 widened);
-//   V LoadX(const float* p);  V Fma(V a, V b, V acc);  float Sum(V v);
+//   Acc, WVec, XVec           the accumulator, W and x vector types;
+//   XElem                     x's element type (float, or uint16_t for
+//                             bf16 bits);
+//   kLanes                    elements of a W row one WVec holds;
+//   Acc Zero();  WVec LoadW(const uint16_t* p);  XVec LoadX(const XElem* p);
+//   Acc Fma(WVec w, XVec x, Acc acc)   (acc + the products, lane-wise or
+//                                       pairwise);  float Sum(Acc v);
 // and with kTileRows, kGroupRows, kStep, kPrefetch and TailDots in scope.
 // (The gemma.cpp/highway way of compiling one kernel per target, without
 // per-file flags, so no inline function of a shared header is ever built
@@ -14,9 +18,9 @@
 // Dot products of R rows of W (rows k apart) with G rows of x (rows k
 // apart): out[r][i] = Σ_kk W[r, kk] · x[i, kk].
 template <int R, int G>
-void Dots(const float* x, int k, const uint16_t* w,
+void Dots(const XElem* x, int k, const uint16_t* w,
           float out[kTileRows][kGroupRows]) {
-  V acc[R][G];
+  Acc acc[R][G];
 #pragma GCC unroll 4
   for (int r = 0; r < R; ++r) {
 #pragma GCC unroll 4
@@ -31,24 +35,24 @@ void Dots(const float* x, int k, const uint16_t* w,
     }
 #pragma GCC unroll 4
     for (int h = 0; h < kStep; h += kLanes) {
-      V wv[R];
+      WVec wv[R];
 #pragma GCC unroll 4
       for (int r = 0; r < R; ++r) wv[r] = LoadW(w + r * k + kk + h);
 #pragma GCC unroll 4
       for (int i = 0; i < G; ++i) {
-        const V xv = LoadX(x + i * k + kk + h);
+        const XVec xv = LoadX(x + i * k + kk + h);
 #pragma GCC unroll 4
         for (int r = 0; r < R; ++r) acc[r][i] = Fma(wv[r], xv, acc[r][i]);
       }
     }
   }
   for (; kk + kLanes <= k; kk += kLanes) {
-    V wv[R];
+    WVec wv[R];
 #pragma GCC unroll 4
     for (int r = 0; r < R; ++r) wv[r] = LoadW(w + r * k + kk);
 #pragma GCC unroll 4
     for (int i = 0; i < G; ++i) {
-      const V xv = LoadX(x + i * k + kk);
+      const XVec xv = LoadX(x + i * k + kk);
 #pragma GCC unroll 4
       for (int r = 0; r < R; ++r) acc[r][i] = Fma(wv[r], xv, acc[r][i]);
     }

@@ -31,6 +31,11 @@ constexpr int kGemvRowsWithoutOnednn = 16;
 // On AMX the tile kernel reads W once for any row count; up to this many
 // rows it is faster than oneDNN's bf16 matmul (bench/matmul_bench).
 constexpr int kGemvRowsWithAmx = 64;
+// The AVX-512 BF16 kernel (CPUs with it and no AMX), measured with
+// matmul_bench --isa avx512bf16 on the AMX Xeon: 6-8 % faster than the
+// AVX-512 kernel at 1 row, even at 2, slower from 4 rows, where oneDNN's
+// bf16 matmul takes over.
+constexpr int kGemvRowsWithAvx512Bf16 = 2;
 
 // Rows of the next chunk of a `left`-row input: exact below kExactRows,
 // then multiples of kExactRows up to kMaxChunk.
@@ -333,8 +338,10 @@ absl::Status MatmulRunner::RunImpl(const PackedWeight& w, const float* x, int m,
     const size_t n = static_cast<size_t>(m) * w.in_dim();
     const int gemv_rows = gemv_max_rows_ >= 0          ? gemv_max_rows_
                           : gemv_isa_ == GemvIsa::kAmx ? kGemvRowsWithAmx
-                          : w.onednn_bf16()            ? kGemvRowsWithOnednn
-                                                       : kGemvRowsWithoutOnednn;
+                          : !w.onednn_bf16()           ? kGemvRowsWithoutOnednn
+                          : gemv_isa_ == GemvIsa::kAvx512Bf16
+                              ? kGemvRowsWithAvx512Bf16
+                              : kGemvRowsWithOnednn;
     if (m <= gemv_rows || !w.onednn_bf16()) {
       RoundInput(x, n, reuse);
       return m <= gemv_rows ? RunGemv(w, m, y, aux)
@@ -383,7 +390,7 @@ absl::Status MatmulRunner::RunGemv(const PackedWeight& w, int m, float* y,
   a.y = y;
   a.aux = aux;
   a.epilogue = w.epilogue();
-  if (gemv_isa_ == GemvIsa::kAmx) {
+  if (gemv_isa_ == GemvIsa::kAmx || gemv_isa_ == GemvIsa::kAvx512Bf16) {
     const size_t words = GemvScratchWords(m, a.k);
     if (gemv_scratch_.size() < words) gemv_scratch_.resize(words);
     a.scratch = gemv_scratch_.data();

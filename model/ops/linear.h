@@ -9,7 +9,8 @@
 //    Calls with few rows (decode steps, and the prefill chunks batched with
 //    them) run the kernels of bf16_gemv.h, which read W once, split over
 //    threads: AMX tiles for up to 64 rows where the CPU has them, else the
-//    AVX-512/AVX2 streaming kernel for up to 4 (16 without oneDNN bf16);
+//    AVX-512/AVX2 streaming kernel for up to 4 (2 with AVX-512 BF16, 16
+//    without oneDNN bf16);
 //    calls with many rows (prefill) run oneDNN's bf16 matmul on that plain
 //    layout, or, on CPUs without oneDNN bf16 (AVX2), convert 256-row blocks
 //    of W to float32 and run oneDNN's float32 matmul on each block.

@@ -257,8 +257,8 @@ TEST_P(LinearBf16Test, MatchesReferenceOnEveryPath) {
     }
   };
   std::vector<GemvIsa> isas;
-  for (GemvIsa isa :
-       {GemvIsa::kPortable, GemvIsa::kAvx2, GemvIsa::kAvx512, GemvIsa::kAmx}) {
+  for (GemvIsa isa : {GemvIsa::kPortable, GemvIsa::kAvx2, GemvIsa::kAvx512,
+                      GemvIsa::kAvx512Bf16, GemvIsa::kAmx}) {
     if (isa <= DetectGemvIsa()) isas.push_back(isa);
   }
   for (GemvIsa isa : isas) {
