@@ -87,6 +87,26 @@ enum class FinishReason {
   kError,       // See GenerationResult::status.
 };
 
+// "stop_token", "stop_string", "length", "cancelled", "deadline", "error":
+// the names metrics labels and JSON output use.
+inline const char* FinishReasonName(FinishReason reason) {
+  switch (reason) {
+    case FinishReason::kStopToken:
+      return "stop_token";
+    case FinishReason::kStopString:
+      return "stop_string";
+    case FinishReason::kLength:
+      return "length";
+    case FinishReason::kCancelled:
+      return "cancelled";
+    case FinishReason::kDeadline:
+      return "deadline";
+    case FinishReason::kError:
+      return "error";
+  }
+  return "unknown";
+}
+
 struct TokenLogprob {
   int32_t token = 0;
   float logprob = 0;

@@ -69,24 +69,6 @@ const char* StageName(PreprocessStage stage) {
   return "unknown";
 }
 
-const char* FinishReasonName(engine::FinishReason reason) {
-  switch (reason) {
-    case engine::FinishReason::kStopToken:
-      return "stop_token";
-    case engine::FinishReason::kStopString:
-      return "stop_string";
-    case engine::FinishReason::kLength:
-      return "length";
-    case engine::FinishReason::kCancelled:
-      return "cancelled";
-    case engine::FinishReason::kDeadline:
-      return "deadline";
-    case engine::FinishReason::kError:
-      return "error";
-  }
-  return "unknown";
-}
-
 double Seconds(absl::Duration d) { return absl::ToDoubleSeconds(d); }
 
 }  // namespace
@@ -224,7 +206,7 @@ void ServerMetrics::RecordGeneration(absl::string_view model,
   const prometheus::Labels labels = {{"model", ModelLabel(model)}};
   finished_
       .Add({{"model", ModelLabel(model)},
-            {"reason", FinishReasonName(result.finish_reason)}})
+            {"reason", engine::FinishReasonName(result.finish_reason)}})
       .Increment();
   const engine::Usage& usage = result.usage;
   prompt_tokens_.Add(labels, TokenBuckets()).Observe(usage.prompt_tokens);

@@ -112,7 +112,7 @@ absl::Status RunGenerate(int argc, char** argv) {
     nlohmann::json out;
     out["token_ids"] = result.token_ids;
     out["text"] = result.text;
-    out["finish_reason"] = FinishReasonName(result.finish_reason);
+    out["finish_reason"] = engine::FinishReasonName(result.finish_reason);
     WriteStdout(JsonDump(out) + "\n");
   } else {
     WriteStdout("\n");

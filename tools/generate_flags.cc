@@ -102,22 +102,4 @@ absl::StatusOr<engine::GenerationParams> ParseGenerationFlags(
   return p;
 }
 
-std::string FinishReasonName(engine::FinishReason reason) {
-  switch (reason) {
-    case engine::FinishReason::kStopToken:
-      return "stop_token";
-    case engine::FinishReason::kStopString:
-      return "stop_string";
-    case engine::FinishReason::kLength:
-      return "length";
-    case engine::FinishReason::kCancelled:
-      return "cancelled";
-    case engine::FinishReason::kDeadline:
-      return "deadline";
-    case engine::FinishReason::kError:
-      return "error";
-  }
-  return "unknown";
-}
-
 }  // namespace gemma::tools

@@ -22,9 +22,6 @@ std::vector<FlagSpec> GenerationFlagSpecs();
 // malformed values. For top_p, k defaults to 0 (no cap) unless --k is set.
 absl::StatusOr<engine::GenerationParams> ParseGenerationFlags(const Args& args);
 
-// "stop_token", "stop_string", "length", "cancelled", "deadline", "error".
-std::string FinishReasonName(engine::FinishReason reason);
-
 }  // namespace gemma::tools
 
 #endif  // GEMMA_TOOLS_GENERATE_FLAGS_H_

@@ -8,8 +8,7 @@
 //
 // Tolerance as in golden_test.cc: 1e-4 × max|golden logit|; the fixture's
 // own Hugging Face reload differs by up to 1.3e-4 (e2b_vision, cap 6).
-#include <algorithm>
-#include <cmath>
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -18,6 +17,7 @@
 #include "model/decoder/gemma4_model.h"
 #include "tests/testing/golden_compare.h"
 #include "tests/testing/npy.h"
+#include "tests/testing/prompt_run.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/testdata.h"
 
@@ -27,7 +27,9 @@ namespace {
 using ::gemma::testing::CloseToGolden;
 using ::gemma::testing::GoldenPath;
 using ::gemma::testing::MaxAbsDiff;
+using ::gemma::testing::PromptRun;
 using ::gemma::testing::ReadNpy;
+using ::gemma::testing::RunPromptThenGreedy;
 
 struct VisionCase {
   std::string model_case;
@@ -78,33 +80,14 @@ TEST_P(MultimodalGoldenTest, SoftTokensAndBidirectionalBlock) {
       {positions.front(), positions.back() + 1}};
   MultimodalInput mm{rows, positions, blocks};
 
-  auto state = model->NewState();
-  ASSERT_OK_AND_ASSIGN(auto kv, KvCache::Create(ckpt->config.text, 64, 8));
-  std::vector<int> table(64);
-  for (int i = 0; i < 64; ++i) table[i] = i;
-  std::vector<int32_t> seq = tokens;
-  ForwardEntry e{seq, 0, table, /*all_logits=*/true, &mm};
-  ForwardOutput out;
-  ASSERT_OK(model->Forward(state.get(), kv.get(), {&e, 1}, &out));
-  ASSERT_EQ(out.logits.size(), golden.size());
+  ASSERT_OK_AND_ASSIGN(
+      PromptRun run,
+      RunPromptThenGreedy(*model, tokens, &mm, gen_npy.ToInts().size()));
   std::cout << c.model_case << " prompt " << c.prompt << ": max |logit diff| "
-            << MaxAbsDiff(out.logits, golden) << "\n";
-  EXPECT_TRUE(CloseToGolden(out.logits, golden, 1e-4, V));
-
+            << MaxAbsDiff(run.prompt_logits, golden) << "\n";
+  EXPECT_TRUE(CloseToGolden(run.prompt_logits, golden, 1e-4, V));
   // Greedy continuation through the cache (decode steps are text only).
-  const std::vector<int32_t> expected = gen_npy.ToInts();
-  const int T = static_cast<int>(tokens.size());
-  const float* last = out.logits_row(T - 1);
-  for (size_t step = 0; step + T < expected.size(); ++step) {
-    seq.push_back(
-        static_cast<int32_t>(std::max_element(last, last + V) - last));
-    if (seq.size() == expected.size()) break;
-    ForwardEntry d{absl::MakeConstSpan(&seq.back(), 1),
-                   static_cast<int>(seq.size()) - 1, table, false};
-    ASSERT_OK(model->Forward(state.get(), kv.get(), {&d, 1}, &out));
-    last = out.logits_row(0);
-  }
-  EXPECT_EQ(seq, expected);
+  EXPECT_EQ(run.tokens, gen_npy.ToInts());
 }
 
 INSTANTIATE_TEST_SUITE_P(

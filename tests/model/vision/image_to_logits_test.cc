@@ -6,8 +6,6 @@
 //
 // Tolerance: 1e-4 × max|golden logit|, the decoder's own golden tolerance;
 // the encoder adds ~1e-6 relative (vision_golden_test), far below it.
-#include <algorithm>
-#include <cmath>
 #include <memory>
 #include <string>
 #include <utility>
@@ -17,15 +15,20 @@
 #include "model/checkpoint/checkpoint.h"
 #include "model/decoder/gemma4_model.h"
 #include "model/vision/vision_encoder.h"
+#include "tests/testing/golden_compare.h"
 #include "tests/testing/npy.h"
+#include "tests/testing/prompt_run.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/testdata.h"
 
 namespace gemma::model {
 namespace {
 
+using ::gemma::testing::CloseToGolden;
 using ::gemma::testing::GoldenPath;
+using ::gemma::testing::PromptRun;
 using ::gemma::testing::ReadNpy;
+using ::gemma::testing::RunPromptThenGreedy;
 
 struct Case {
   std::string model_case;
@@ -42,7 +45,8 @@ TEST_P(ImageToLogitsTest, MatchesKerasHub) {
   ASSERT_OK_AND_ASSIGN(auto ckpt,
                        LoadCheckpoint(GoldenPath(c.model_case + "/hf")));
   ASSERT_TRUE(ckpt->config.vision.has_value());
-  const int H = ckpt->config.text.hidden_dim, V = ckpt->config.text.vocab_size;
+  const int H = ckpt->config.text.hidden_dim;
+  const int V = ckpt->config.text.vocab_size;
   ASSERT_OK_AND_ASSIGN(auto encoder, VisionEncoder::Create(*ckpt->config.vision,
                                                            H, ckpt->weights));
   ModelOptions options;
@@ -80,37 +84,12 @@ TEST_P(ImageToLogitsTest, MatchesKerasHub) {
       {positions.front(), positions.back() + 1}};
   MultimodalInput mm{enc.soft_tokens, positions, blocks};
 
-  auto state = model->NewState();
-  ASSERT_OK_AND_ASSIGN(auto kv, KvCache::Create(ckpt->config.text, 64, 8));
-  std::vector<int> table(64);
-  for (int i = 0; i < 64; ++i) table[i] = i;
-  std::vector<int32_t> seq = tokens;
-  ForwardEntry e{seq, 0, table, /*all_logits=*/true, &mm};
-  ForwardOutput out;
-  ASSERT_OK(model->Forward(state.get(), kv.get(), {&e, 1}, &out));
-  const std::vector<float> golden = logits_npy.ToFloats();
-  ASSERT_EQ(out.logits.size(), golden.size());
-  double mx = 0, diff = 0;
-  for (size_t i = 0; i < golden.size(); ++i) {
-    mx = std::max(mx, std::fabs(double{golden[i]}));
-    diff = std::max(diff, std::fabs(double{golden[i]} - out.logits[i]));
-  }
-  EXPECT_LE(diff, 1e-4 * mx) << "max |logit diff| " << diff;
-
+  ASSERT_OK_AND_ASSIGN(
+      PromptRun run,
+      RunPromptThenGreedy(*model, tokens, &mm, gen_npy.ToInts().size()));
+  EXPECT_TRUE(CloseToGolden(run.prompt_logits, logits_npy.ToFloats(), 1e-4, V));
   // Greedy continuation through the KV cache (decode steps are text only).
-  const std::vector<int32_t> expected = gen_npy.ToInts();
-  const int T = static_cast<int>(tokens.size());
-  const float* last = out.logits_row(T - 1);
-  while (seq.size() < expected.size()) {
-    seq.push_back(
-        static_cast<int32_t>(std::max_element(last, last + V) - last));
-    if (seq.size() == expected.size()) break;
-    ForwardEntry d{absl::MakeConstSpan(&seq.back(), 1),
-                   static_cast<int>(seq.size()) - 1, table, false};
-    ASSERT_OK(model->Forward(state.get(), kv.get(), {&d, 1}, &out));
-    last = out.logits_row(0);
-  }
-  EXPECT_EQ(seq, expected);
+  EXPECT_EQ(run.tokens, gen_npy.ToInts());
 }
 
 INSTANTIATE_TEST_SUITE_P(
