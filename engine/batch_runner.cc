@@ -83,8 +83,9 @@ absl::Status BatchRunner::Run(
                                         /*want_hidden=*/hidden != nullptr));
   if (hidden != nullptr) {
     hidden->dim = out.hidden_dim;
-    hidden->row_begin = std::move(out.hidden_row_begin);
-    hidden->rows = std::move(out.hidden);
+    // Swapped, not moved: both sides keep their capacity for later steps.
+    hidden->row_begin.swap(out.hidden_row_begin);
+    hidden->rows.swap(out.hidden);
   }
   // A decode step: every item's one row wants logits, in order already.
   const bool all_rows =

@@ -334,8 +334,8 @@ bool EngineInstance::Step() {
   const absl::Time start = absl::Now();
   std::vector<float>& logits = step_logits_;
   // Contrastive search needs hidden states.
-  StepHidden hidden;
-  hidden.all_rows = HiddenRowsWanted(plan);
+  StepHidden& hidden = step_hidden_;
+  HiddenRowsWanted(plan, &hidden);
   StepHidden* want_hidden = hidden.all_rows.empty() ? nullptr : &hidden;
   absl::Status status =
       media_status.ok()

@@ -126,10 +126,10 @@ class EngineInstance {
   // candidate sequence takes a fork of the winner's blocks for the next
   // candidates.
   static bool IsContrastive(const ActiveSeq& leader);
-  // Per plan item: whether the step needs every row's hidden state (a
-  // contrastive prompt being prefilled); empty when the step needs no
-  // hidden states at all.
-  std::vector<char> HiddenRowsWanted(const StepPlan& plan) const;
+  // Sets hidden->all_rows, per plan item: whether the step needs every
+  // row's hidden state (a contrastive prompt being prefilled); empty when
+  // the step needs no hidden states at all. Clears its outputs.
+  void HiddenRowsWanted(const StepPlan& plan, StepHidden* hidden) const;
   // Takes a contrastive item's hidden rows (and logits, when it has them)
   // after the forward pass; adds a leader whose candidates are all in to
   // `ready`.
@@ -157,6 +157,7 @@ class EngineInstance {
   const InstanceOptions options_;
   std::unique_ptr<BatchRunner> runner_;  // Engine thread only.
   std::vector<float> step_logits_;       // Engine thread only; reused.
+  StepHidden step_hidden_;               // Engine thread only; reused.
   BlockManager blocks_;                  // Engine thread only.
   Scheduler scheduler_;                  // Engine thread only.
   std::unique_ptr<QueueSource> source_;  // Engine thread only.

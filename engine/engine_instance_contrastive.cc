@@ -34,8 +34,12 @@ bool EngineInstance::IsContrastive(const ActiveSeq& leader) {
          leader.gen->config().sampling.kind == model::SamplerKind::kContrastive;
 }
 
-std::vector<char> EngineInstance::HiddenRowsWanted(const StepPlan& plan) const {
-  std::vector<char> all_rows;
+void EngineInstance::HiddenRowsWanted(const StepPlan& plan,
+                                      StepHidden* hidden) const {
+  std::vector<char>& all_rows = hidden->all_rows;
+  all_rows.clear();
+  hidden->row_begin.clear();
+  hidden->rows.clear();
   bool any = false;
   for (const StepItem& item : plan.items) {
     const ActiveSeq* leader = static_cast<const ActiveSeq*>(item.seq)->leader;
@@ -46,7 +50,6 @@ std::vector<char> EngineInstance::HiddenRowsWanted(const StepPlan& plan) const {
     all_rows.push_back(contrastive && leader->beam_group == nullptr);
   }
   if (!any) all_rows.clear();
-  return all_rows;
 }
 
 void EngineInstance::TakeContrastiveRows(ActiveSeq* seq, const StepItem& item,
@@ -84,7 +87,9 @@ void EngineInstance::TakeContrastiveRows(ActiveSeq* seq, const StepItem& item,
   }
   BeamGroup& g = *leader->beam_group;
   g.rows[seq->beam].assign(logits.begin(), logits.end());
-  g.hidden[seq->beam].assign(hidden.end() - dim, hidden.end());
+  g.hidden.resize(g.beams.size() * dim);
+  std::copy(hidden.end() - dim, hidden.end(),
+            g.hidden.begin() + seq->beam * dim);
   g.have[seq->beam] = 1;
   if (std::find(ready->begin(), ready->end(), leader) == ready->end()) {
     ready->push_back(leader);
@@ -98,7 +103,6 @@ void EngineInstance::StartContrastive(ActiveSeq* leader,
       static_cast<int>(gen.StartContrastiveStep(logits).tokens.size());
   auto group = std::make_unique<BeamGroup>();
   group->rows.resize(n);
-  group->hidden.resize(n);
   group->have.assign(n, 0);
   group->beams.push_back(leader);
   for (int c = 1; c < n; ++c) {
@@ -126,13 +130,8 @@ void EngineInstance::StartContrastive(ActiveSeq* leader,
 void EngineInstance::StepContrastive(ActiveSeq* leader) {
   BeamGroup& g = *leader->beam_group;
   Sequence& gen = *leader->gen;
-  std::vector<float> hidden;
-  hidden.reserve(g.hidden[0].size() * g.hidden.size());
-  for (const std::vector<float>& h : g.hidden) {
-    hidden.insert(hidden.end(), h.begin(), h.end());
-  }
   std::fill(g.have.begin(), g.have.end(), 0);
-  const int winner = gen.FinishContrastiveStep(hidden);
+  const int winner = gen.FinishContrastiveStep(g.hidden);
   if (!leader->first_token.has_value()) leader->first_token = absl::Now();
   if (gen.finished()) return;  // Delivered and retired by the caller.
   gen.StartContrastiveStep(g.rows[winner]);
@@ -152,16 +151,16 @@ void EngineInstance::ForkCandidates(ActiveSeq* leader, ActiveSeq* winner) {
   std::vector<BlockTable> tables(n);
   for (int c = 0; c < n; ++c) tables[c] = winner->table.Fork(blocks_);
   const int computed = winner->num_computed;
-  std::vector<int32_t> base = gen.prompt_ids();
-  base.insert(base.end(), gen.generated_ids().begin(),
-              gen.generated_ids().end());
-  CHECK_EQ(computed, static_cast<int>(base.size()));
+  CHECK_EQ(computed, gen.length());
   for (int c = 0; c < n; ++c) {
     ActiveSeq* m = g.beams[c];
     m->table.ReleaseAll(blocks_);
     m->table = std::move(tables[c]);
     m->num_computed = computed;
-    m->tokens = base;
+    // The sequence so far and the candidate, in the member's own buffer.
+    m->tokens.assign(gen.prompt_ids().begin(), gen.prompt_ids().end());
+    m->tokens.insert(m->tokens.end(), gen.generated_ids().begin(),
+                     gen.generated_ids().end());
     m->tokens.push_back(cands[c]);
   }
 }

@@ -58,8 +58,9 @@ struct EngineInstance::BeamGroup {
   std::vector<ActiveSeq*> beams;     // beams[0] is the leader.
   std::vector<SchedState*> members;  // The same, as the scheduler sees them.
   std::vector<std::vector<float>> rows;
-  // Contrastive search: each member's final-normed hidden state.
-  std::vector<std::vector<float>> hidden;
+  // Contrastive search: the members' final-normed hidden states, one row
+  // of hidden_dim each, in member order.
+  std::vector<float> hidden;
   std::vector<char> have;
   bool Complete() const {
     return std::all_of(have.begin(), have.end(), [](char h) { return h; });

@@ -29,11 +29,11 @@ enum class SamplerType { kGreedy, kRandom, kTopK, kTopP, kBeam, kContrastive };
 struct SamplerParams {
   SamplerType type = SamplerType::kGreedy;  // Gemma4CausalLM's default.
   float temperature = 1.0f;                 // > 0.
-  int k = 5;             // top_k: k; top_p: optional k (0 = none);
-                         // contrastive: candidates per step.
-  float p = 0.1f;        // top_p nucleus mass, in [0, 1].
-  int num_beams = 5;     // beam.
-  float alpha = 0.6f;    // contrastive degeneration penalty, in [0, 1].
+  int k = 5;           // top_k: k; top_p: optional k (0 = none);
+                       // contrastive: candidates per step.
+  float p = 0.1f;      // top_p nucleus mass, in [0, 1].
+  int num_beams = 5;   // beam.
+  float alpha = 0.6f;  // contrastive degeneration penalty, in [0, 1].
   // Seed of the request's own random stream; unset => drawn at admission.
   std::optional<uint64_t> seed;
 };
@@ -51,7 +51,7 @@ struct GenerationParams {
   // Limit on generated tokens; the tighter of the two limits applies.
   std::optional<int> max_new_tokens;
   StopTokensMode stop_mode = StopTokensMode::kAuto;
-  std::vector<int32_t> stop_token_ids;     // For kExplicit.
+  std::vector<int32_t> stop_token_ids;    // For kExplicit.
   std::vector<std::string> stop_strings;  // Matched on generated text.
   bool strip_prompt = false;  // Result token_ids hold only generated ids.
   SamplerParams sampler;
@@ -63,13 +63,13 @@ struct GenerationParams {
 // go. Filled by the preprocessing stage; empty for text-only prompts.
 struct MediaInput {
   enum class Kind { kImage, kAudio, kVideoFrame } kind = Kind::kImage;
-  std::vector<float> features;           // pixel patches or log-mel frames.
-  std::vector<int32_t> positions;        // pixel position ids (x, y) pairs.
-  std::vector<int32_t> feature_mask;     // audio frame validity.
-  int rows = 0;                          // Rows of features.
-  int num_soft_tokens = 0;               // Placeholders it fills.
-  int first_token_index = 0;             // Index of its first placeholder.
-  std::string content_hash;              // For the encoder cache.
+  std::vector<float> features;        // pixel patches or log-mel frames.
+  std::vector<int32_t> positions;     // pixel position ids (x, y) pairs.
+  std::vector<int32_t> feature_mask;  // audio frame validity.
+  int rows = 0;                       // Rows of features.
+  int num_soft_tokens = 0;            // Placeholders it fills.
+  int first_token_index = 0;          // Index of its first placeholder.
+  std::string content_hash;           // For the encoder cache.
 };
 
 struct PromptInput {

@@ -200,8 +200,8 @@ const model::ContrastiveCandidates& Sequence::StartContrastiveStep(
     absl::Span<const float> logits) {
   CHECK(!finished_) << "StartContrastiveStep on a finished sequence";
   CHECK_EQ(config_.sampling.kind, model::SamplerKind::kContrastive);
-  candidates_ = model::ContrastiveTopK(logits, config_.sampling.temperature,
-                                       config_.sampling.k);
+  model::ContrastiveTopK(logits, config_.sampling.temperature,
+                         config_.sampling.k, &contrastive_probs_, &candidates_);
   if (config_.top_logprobs > 0) {
     candidate_logits_.assign(logits.begin(), logits.end());
   }
@@ -214,12 +214,13 @@ int Sequence::FinishContrastiveStep(absl::Span<const float> candidate_hidden) {
   CHECK(history_ != nullptr && history_->size() == length())
       << "contrastive search needs the hidden state of every position";
   const size_t dim = history_->hidden_dim();
-  const std::vector<float> scores = history_->Scores(
-      candidates_.probs, candidate_hidden, config_.sampling.alpha);
-  const int best = model::ContrastivePick(scores);
+  history_->Scores(candidates_.probs, candidate_hidden, config_.sampling.alpha,
+                   &contrastive_scores_);
+  const int best = model::ContrastivePick(contrastive_scores_);
   history_->Append(candidate_hidden.subspan(best * dim, dim));
   const int32_t token = candidates_.tokens[best];
-  candidates_ = model::ContrastiveCandidates();
+  candidates_.tokens.clear();  // Capacity kept for the next step.
+  candidates_.probs.clear();
   AppendToken(token, candidate_logits_);
   return best;
 }

@@ -171,6 +171,9 @@ class Sequence {
   // logits they came from.
   std::unique_ptr<model::ContrastiveHistory> history_;
   model::ContrastiveCandidates candidates_;
+  // Per-step scratch of contrastive search (softmax, scores), reused.
+  std::vector<float> contrastive_probs_;
+  std::vector<float> contrastive_scores_;
   std::vector<float> candidate_logits_;
 
   // Beam search state.

@@ -8,13 +8,19 @@
 
 namespace gemma::model {
 
+void ContrastiveTopK(absl::Span<const float> logits, float temperature, int k,
+                     std::vector<float>* probs, ContrastiveCandidates* out) {
+  Softmax(logits, temperature, probs);
+  TopIndices(*probs, k, &out->tokens);
+  out->probs.clear();
+  for (int32_t t : out->tokens) out->probs.push_back((*probs)[t]);
+}
+
 ContrastiveCandidates ContrastiveTopK(absl::Span<const float> logits,
                                       float temperature, int k) {
   std::vector<float> probs;
-  Softmax(logits, temperature, &probs);
   ContrastiveCandidates c;
-  c.tokens = TopIndices(probs, k);
-  for (int32_t t : c.tokens) c.probs.push_back(probs[t]);
+  ContrastiveTopK(logits, temperature, k, &probs, &c);
   return c;
 }
 
@@ -88,9 +94,18 @@ void ContrastiveHistory::Clear() {
 std::vector<float> ContrastiveHistory::Scores(
     absl::Span<const float> probs, absl::Span<const float> candidate_hidden,
     float alpha) const {
+  std::vector<float> scores;
+  Scores(probs, candidate_hidden, alpha, &scores);
+  return scores;
+}
+
+void ContrastiveHistory::Scores(absl::Span<const float> probs,
+                                absl::Span<const float> candidate_hidden,
+                                float alpha, std::vector<float>* out) const {
   CHECK_EQ(candidate_hidden.size(), probs.size() * dim_);
   CHECK_GE(size(), 1);
-  std::vector<float> scores(probs.size());
+  std::vector<float>& scores = *out;
+  scores.resize(probs.size());
   for (size_t c = 0; c < probs.size(); ++c) {
     const float* h = candidate_hidden.data() + c * dim_;
     const double nh = SquaredNorm(h, dim_);
@@ -108,7 +123,6 @@ std::vector<float> ContrastiveHistory::Scores(
     }
     scores[c] = (1.0f - alpha) * probs[c] - alpha * max_sim;
   }
-  return scores;
 }
 
 }  // namespace gemma::model

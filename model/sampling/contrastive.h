@@ -32,6 +32,10 @@ struct ContrastiveCandidates {
 
 ContrastiveCandidates ContrastiveTopK(absl::Span<const float> logits,
                                       float temperature, int k);
+// The same into `out`, with `probs` as the softmax's scratch; reuses the
+// capacity of both (no allocation per step once warm).
+void ContrastiveTopK(absl::Span<const float> logits, float temperature, int k,
+                     std::vector<float>* probs, ContrastiveCandidates* out);
 
 // cos(a, b); 0 when either vector is zero.
 float CosineSimilarity(absl::Span<const float> a, absl::Span<const float> b);
@@ -64,6 +68,10 @@ class ContrastiveHistory {
   std::vector<float> Scores(absl::Span<const float> probs,
                             absl::Span<const float> candidate_hidden,
                             float alpha) const;
+  // The same into `scores`, reusing its capacity.
+  void Scores(absl::Span<const float> probs,
+              absl::Span<const float> candidate_hidden, float alpha,
+              std::vector<float>* scores) const;
 
  private:
   int dim_;

@@ -62,16 +62,18 @@ int32_t ArgMax(absl::Span<const float> values) {
   return best;
 }
 
-std::vector<int32_t> TopIndices(absl::Span<const float> values, int n) {
+void TopIndices(absl::Span<const float> values, int n,
+                std::vector<int32_t>* out) {
+  std::vector<int32_t>& result = *out;
+  result.clear();
   n = std::max(0, std::min<int>(n, static_cast<int>(values.size())));
   auto better = [&values](int32_t a, int32_t b) {
     return values[a] > values[b] || (values[a] == values[b] && a < b);
   };
-  std::vector<int32_t> result;
-  result.reserve(n);
-  if (n == 0) return result;
+  if (n == 0) return;
   if (n <= 64) {
     // Insertion into a short sorted list: one pass over the row.
+    result.reserve(n + 1);
     for (int32_t i = 0; i < static_cast<int32_t>(values.size()); ++i) {
       if (static_cast<int>(result.size()) == n && !better(i, result.back())) {
         continue;
@@ -82,13 +84,18 @@ std::vector<int32_t> TopIndices(absl::Span<const float> values, int n) {
       result.insert(pos, i);
       if (static_cast<int>(result.size()) > n) result.pop_back();
     }
-    return result;
+    return;
   }
-  std::vector<int32_t> idx(values.size());
-  std::iota(idx.begin(), idx.end(), 0);
-  std::partial_sort(idx.begin(), idx.begin() + n, idx.end(), better);
-  idx.resize(n);
-  return idx;
+  result.resize(values.size());
+  std::iota(result.begin(), result.end(), 0);
+  std::partial_sort(result.begin(), result.begin() + n, result.end(), better);
+  result.resize(n);
+}
+
+std::vector<int32_t> TopIndices(absl::Span<const float> values, int n) {
+  std::vector<int32_t> result;
+  TopIndices(values, n, &result);
+  return result;
 }
 
 Logprobs ComputeLogprobs(absl::Span<const float> logits, int32_t token,

@@ -29,6 +29,9 @@ double LogSumExp(absl::Span<const float> logits);
 // Indices of the `n` largest values, largest first; ties go to the lower
 // index (keras-hub's argmax/top-k order). n is clamped to values.size().
 std::vector<int32_t> TopIndices(absl::Span<const float> values, int n);
+// The same into `out`, reusing its capacity (no allocation once warm).
+void TopIndices(absl::Span<const float> values, int n,
+                std::vector<int32_t>* out);
 
 // Index of the largest value, ties to the lowest index.
 int32_t ArgMax(absl::Span<const float> values);

@@ -132,7 +132,7 @@ int32_t TokenSampler::SampleRandom(absl::Span<const float> logits) {
 
 int32_t TokenSampler::SampleTopK(absl::Span<const float> logits) {
   Softmax(logits, config_.temperature, &probs_);
-  order_ = TopIndices(probs_, config_.k);
+  TopIndices(probs_, config_.k, &order_);
   weights_.resize(order_.size());
   for (size_t i = 0; i < order_.size(); ++i) weights_[i] = probs_[order_[i]];
   return order_[DrawIndex(weights_)];
@@ -150,7 +150,7 @@ int32_t TokenSampler::SampleTopP(absl::Span<const float> logits) {
   order_.clear();
   double cum = 0;  // Mass of the ids already kept.
   if (config_.k > 0 && config_.k < vocab) {
-    order_ = TopIndices(probs_, config_.k);
+    TopIndices(probs_, config_.k, &order_);
   } else {
     // Only the head of the ranking needs sorting. Bucket the ids by
     // log-probability (fine buckets, from the logits: no log calls); every
