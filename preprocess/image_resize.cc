@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 
 namespace gemma::preprocess {
 namespace {
@@ -119,8 +120,8 @@ void ResampleVertical(const RgbImage& in, const AxisCoeffs& c, int row_offset,
 
 }  // namespace
 
-absl::StatusOr<RgbImage> ResizeBicubic(const RgbImage& image, int out_height,
-                                       int out_width) {
+absl::Status CheckResizeArgs(const RgbImage& image, int out_height,
+                             int out_width) {
   if (image.height <= 0 || image.width <= 0 ||
       image.data.size() !=
           static_cast<size_t>(image.height) * image.width * 3) {
@@ -132,6 +133,12 @@ absl::StatusOr<RgbImage> ResizeBicubic(const RgbImage& image, int out_height,
     return absl::InvalidArgumentError(
         absl::StrCat("invalid resize target ", out_width, "x", out_height));
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<RgbImage> ResizeBicubic(const RgbImage& image, int out_height,
+                                       int out_width) {
+  GEMMA_RETURN_IF_ERROR(CheckResizeArgs(image, out_height, out_width));
   const bool need_h = out_width != image.width;
   const bool need_v = out_height != image.height;
   if (!need_h && !need_v) return image;

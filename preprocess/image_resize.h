@@ -8,10 +8,16 @@
 #ifndef GEMMA_PREPROCESS_IMAGE_RESIZE_H_
 #define GEMMA_PREPROCESS_IMAGE_RESIZE_H_
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "preprocess/rgb_image.h"
 
 namespace gemma::preprocess {
+
+// INVALID_ARGUMENT unless `image` is a non-empty, well-formed image and the
+// target size is positive (every resampler's first check).
+absl::Status CheckResizeArgs(const RgbImage& image, int out_height,
+                             int out_width);
 
 // Returns `image` resampled to out_height x out_width. Returns a copy when
 // the size is unchanged. INVALID_ARGUMENT for empty input or output sizes.

@@ -5,7 +5,8 @@
 #include <cstddef>
 
 #include "absl/status/status.h"
-#include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
+#include "preprocess/image_resize.h"
 
 namespace gemma::preprocess {
 namespace {
@@ -101,17 +102,7 @@ std::vector<float> Pass(const std::vector<float>& in, int h, int w,
 absl::StatusOr<std::vector<float>> ResizeBicubicKerasHub(const RgbImage& image,
                                                          int out_height,
                                                          int out_width) {
-  if (image.height <= 0 || image.width <= 0 ||
-      image.data.size() !=
-          static_cast<size_t>(image.height) * image.width * 3) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("cannot resize an empty or malformed image (", image.width,
-                     "x", image.height, ")"));
-  }
-  if (out_height <= 0 || out_width <= 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("invalid resize target ", out_width, "x", out_height));
-  }
+  GEMMA_RETURN_IF_ERROR(CheckResizeArgs(image, out_height, out_width));
   std::vector<float> x(image.data.begin(), image.data.end());
   int h = image.height, w = image.width;
   if (out_height != h) {
