@@ -210,7 +210,52 @@ bool AllPositive(const ConfigField<C> (&table)[N], const C& config) {
   return true;
 }
 
+// Sets every field of `table` that `layout` has a key for.
+template <typename C, size_t N>
+void WriteFields(const C& config, CheckpointLayout layout,
+                 const ConfigField<C> (&table)[N], Json& out) {
+  const bool hf = layout == CheckpointLayout::kHuggingFace;
+  for (const ConfigField<C>& field : table) {
+    const char* key = hf ? field.hf_key : field.keras_key;
+    if (key == nullptr) continue;
+    const Json value = std::visit(
+        [&](auto member) { return Json(config.*member); }, field.member);
+    const absl::string_view k(key);
+    const size_t dot = k.find('.');
+    if (dot == absl::string_view::npos) {
+      out[std::string(k)] = value;
+    } else {
+      out[std::string(k.substr(0, dot))][std::string(k.substr(dot + 1))] =
+          value;
+    }
+  }
+}
+
 }  // namespace
+
+void WriteSharedTextFields(const TextConfig& text, CheckpointLayout layout,
+                           Json& out) {
+  WriteFields(text, layout, kTextFields, out);
+}
+
+void WriteVisionFields(const VisionConfig& vision, CheckpointLayout layout,
+                       Json& out) {
+  WriteFields(vision, layout, kVisionFields, out);
+}
+
+void WriteAudioFields(const AudioConfig& audio, CheckpointLayout layout,
+                      Json& out) {
+  WriteFields(audio, layout, kAudioFields, out);
+}
+
+Json LayerTypesJson(const TextConfig& text) {
+  Json types = Json::array();
+  for (LayerType lt : text.layer_types) {
+    types.push_back(lt == LayerType::kGlobal ? "full_attention"
+                                             : "sliding_attention");
+  }
+  return types;
+}
 
 absl::Status ReadSharedTextFields(const Reader& text_config,
                                   CheckpointLayout layout, TextConfig& text) {

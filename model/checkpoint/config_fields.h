@@ -6,7 +6,8 @@
 // default each layout implies for an absent or null key, and whether the
 // value must be positive. Also the plain text-decoder fields both layouts
 // carry, and the per-layer attention list both spell the same way.
-// Thread-safety: pure functions over constant tables.
+// The config writers use the same tables, so a field read is a field
+// written. Thread-safety: pure functions over constant tables.
 #ifndef GEMMA_MODEL_CHECKPOINT_CONFIG_FIELDS_H_
 #define GEMMA_MODEL_CHECKPOINT_CONFIG_FIELDS_H_
 
@@ -36,6 +37,19 @@ absl::Status ReadSharedTextFields(const json_util::Reader& text_config,
 // leaving `text` alone, when the key is absent or null.
 absl::StatusOr<bool> ReadLayerTypes(const json_util::Reader& text_config,
                                     TextConfig& text);
+
+// The writers' side of the same tables: sets, in `out`, every field that
+// `layout` has a key for to the config's value (a key "a.b" goes into the
+// object a, created when absent). Layout-specific keys are the caller's.
+void WriteSharedTextFields(const TextConfig& text, CheckpointLayout layout,
+                           json_util::Json& out);
+void WriteVisionFields(const VisionConfig& vision, CheckpointLayout layout,
+                       json_util::Json& out);
+void WriteAudioFields(const AudioConfig& audio, CheckpointLayout layout,
+                      json_util::Json& out);
+
+// text.layer_types as the "layer_types" list ReadLayerTypes reads.
+json_util::Json LayerTypesJson(const TextConfig& text);
 
 }  // namespace gemma::model
 

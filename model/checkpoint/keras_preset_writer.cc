@@ -1,10 +1,15 @@
 // The JSON files of a Keras preset directory for a ModelConfig, in the form
 // keras-hub's save_to_preset writes them (spec §7.1).
+#include "model/checkpoint/config_fields.h"
 #include "model/checkpoint/config_io.h"
 
 namespace gemma::model {
 
 using json_util::Json;
+
+namespace {
+constexpr CheckpointLayout kKeras = CheckpointLayout::kKeras;
+}  // namespace
 
 KerasPresetJson KerasPresetFiles(const ModelConfig& mc, DType dtype,
                                  int64_t parameter_count) {
@@ -16,17 +21,11 @@ KerasPresetJson KerasPresetFiles(const ModelConfig& mc, DType dtype,
                 {"registered_name", nullptr}};
   };
   Json c;
+  WriteSharedTextFields(t, kKeras, c);
   c["name"] = "gemma4_backbone";
   c["trainable"] = true;
   c["dtype"] = policy(dtype == DType::kBF16 ? "bfloat16" : "float32");
-  c["vocabulary_size"] = t.vocab_size;
   c["image_size"] = mc.vision ? Json(896) : Json(nullptr);
-  c["num_layers"] = t.num_layers;
-  c["num_query_heads"] = t.num_query_heads;
-  c["num_key_value_heads"] = t.num_kv_heads;
-  c["hidden_dim"] = t.hidden_dim;
-  c["intermediate_dim"] = t.intermediate_dim;
-  c["head_dim"] = t.head_dim;
   c["query_head_dim_normalize"] = true;
   c["attention_logit_soft_cap"] = t.attention_logit_soft_cap
                                       ? Json(*t.attention_logit_soft_cap)
@@ -35,68 +34,39 @@ KerasPresetJson KerasPresetFiles(const ModelConfig& mc, DType dtype,
       t.final_logit_soft_cap ? Json(*t.final_logit_soft_cap) : Json(nullptr);
   c["use_sliding_window_attention"] = t.use_sliding_window;
   c["sliding_window_size"] = t.sliding_window;
-  Json types = Json::array();
-  for (LayerType lt : t.layer_types) {
-    types.push_back(lt == LayerType::kGlobal ? "full_attention"
-                                             : "sliding_attention");
-  }
-  c["layer_types"] = types;
+  c["layer_types"] = LayerTypesJson(t);
   c["global_head_dim"] = t.global_head_dim;
   c["local_rope_scaling_factor"] = t.local_rope_scaling;
   c["global_rope_scaling_factor"] = t.global_rope_scaling;
   if (mc.vision) {
     const VisionConfig& v = *mc.vision;
+    Json vc;
+    WriteVisionFields(v, kKeras, vc);
+    vc["image_size"] = 896;
+    vc["output_dim"] = t.hidden_dim;
+    vc["dropout"] = 0;
     c["vision_encoder"] = {
         {"module", "keras_hub.src.models.gemma4.gemma4_vision_encoder"},
         {"class_name", "Gemma4VisionEncoder"},
-        {"config",
-         {{"image_size", 896},
-          {"patch_size", v.patch_size},
-          {"num_heads", v.num_heads},
-          {"hidden_dim", v.hidden_dim},
-          {"num_layers", v.num_layers},
-          {"intermediate_dim", v.intermediate_dim},
-          {"head_dim", v.head_dim},
-          {"output_dim", t.hidden_dim},
-          {"num_key_value_heads", v.num_kv_heads},
-          {"pool_size", v.pooling_kernel},
-          {"position_embedding_size", v.position_embedding_size},
-          {"rope_max_wavelength", v.rope_base},
-          {"layer_norm_epsilon", v.rms_norm_eps},
-          {"dropout", 0},
-          {"use_clipped_linears", v.use_clipped_linears},
-          {"standardize", v.standardize}}},
+        {"config", vc},
         {"registered_name", "keras_hub>Gemma4VisionEncoder"}};
   } else {
     c["vision_encoder"] = nullptr;
   }
   if (mc.audio) {
     const AudioConfig& a = *mc.audio;
+    Json ac;
+    WriteAudioFields(a, kKeras, ac);
+    ac["name"] = "gemma4_audio_encoder";
+    ac["trainable"] = true;
+    ac["dtype"] = policy(dtype == DType::kBF16 ? "bfloat16" : "float32");
+    ac["reduction_factor"] = 1;
+    ac["output_dim"] = t.hidden_dim;
+    ac["sscp_norm_eps"] = a.rms_norm_eps;
     c["audio_encoder"] = {
         {"module", "keras_hub.src.models.gemma4.gemma4_audio_encoder"},
         {"class_name", "Gemma4AudioEncoder"},
-        {"config",
-         {{"name", "gemma4_audio_encoder"},
-          {"trainable", true},
-          {"dtype", policy(dtype == DType::kBF16 ? "bfloat16" : "float32")},
-          {"input_feat_size", a.input_feat_size},
-          {"hidden_size", a.hidden_dim},
-          {"num_heads", a.num_heads},
-          {"num_layers", a.num_layers},
-          {"chunk_size", a.chunk_size},
-          {"context_left", a.context_left},
-          {"context_right", a.context_right},
-          {"logit_cap", a.logit_cap},
-          {"invalid_logit_value", a.invalid_logit_value},
-          {"conv_kernel_size", a.conv_kernel_size},
-          {"reduction_factor", 1},
-          {"residual_weight", a.residual_weight},
-          {"gradient_clipping", a.gradient_clipping},
-          {"sscp_conv_channels", a.sscp_channels},
-          {"output_proj_dims", a.output_proj_dims},
-          {"output_dim", t.hidden_dim},
-          {"norm_eps", a.rms_norm_eps},
-          {"sscp_norm_eps", a.rms_norm_eps}}},
+        {"config", ac},
         {"registered_name", "keras_hub>Gemma4AudioEncoder"}};
     c["num_audio_tokens_per_clip"] = 750;
   } else {
@@ -105,10 +75,8 @@ KerasPresetJson KerasPresetFiles(const ModelConfig& mc, DType dtype,
   }
   c["use_bidirectional_attention"] = false;
   c["use_vision_bidirectional_attention"] = t.vision_bidirectional_attention;
-  c["layer_norm_epsilon"] = t.rms_norm_eps;
   c["dropout"] = 0;
   c["is_embedding_model"] = false;
-  c["num_kv_shared_layers"] = t.num_kv_shared_layers;
   c["num_global_key_value_heads"] =
       t.num_global_kv_heads ? Json(*t.num_global_kv_heads) : Json(nullptr);
   c["hidden_size_per_layer_input"] = t.per_layer_input_dim;
@@ -117,12 +85,10 @@ KerasPresetJson KerasPresetFiles(const ModelConfig& mc, DType dtype,
   c["global_rope_wavelength"] = t.global_rope_base;
   c["local_rope_wavelength"] = t.local_rope_base;
   c["global_rope_partial_rotary_factor"] = t.global_partial_rotary_factor;
-  c["use_double_wide_mlp"] = t.use_double_wide_mlp;
-  c["enable_moe_block"] = t.enable_moe;
+  // Null rather than the table's value when there are no experts.
   c["num_experts"] = t.enable_moe ? Json(t.num_experts) : Json(nullptr);
   c["expert_intermediate_dim"] =
       t.enable_moe ? Json(t.expert_intermediate_dim) : Json(nullptr);
-  c["num_experts_per_token"] = t.num_experts_per_token;
   KerasPresetJson out;
   out.config = {{"module", "keras_hub.src.models.gemma4.gemma4_backbone"},
                 {"class_name", "Gemma4Backbone"},
