@@ -19,6 +19,24 @@ inline float BitsToFloat(uint32_t u) {
   return f;
 }
 
+// e^y for y in [-87, 88] (2^n stays a normal float): e^y = 2^n·e^r with
+// |r| <= ln2/2 and e^r by its Taylor series to r^7 (truncation below 1e-8
+// relative). Arithmetic only, so it vectorises.
+__attribute__((always_inline)) inline float ExpInRange(float y) {
+  const float n = (y * 1.44269504f + 12582912.0f) - 12582912.0f;  // rint
+  const float r = (y - n * 0.693145752f) - n * 1.42860677e-6f;
+  float e = 1.0f / 5040.0f;
+  e = e * r + 1.0f / 720.0f;
+  e = e * r + 1.0f / 120.0f;
+  e = e * r + 1.0f / 24.0f;
+  e = e * r + 1.0f / 6.0f;
+  e = e * r + 0.5f;
+  e = e * r + 1.0f;
+  e = e * r + 1.0f;
+  return e * BitsToFloat(static_cast<uint32_t>(static_cast<int32_t>(n) + 127)
+                         << 23);
+}
+
 // tanh within 3 ulp of the exact value (checked over [-30, 30] in 1e-4
 // steps by activations tests), NaN in, NaN out.
 __attribute__((always_inline)) inline float Tanh(float x) {
@@ -34,20 +52,10 @@ __attribute__((always_inline)) inline float Tanh(float x) {
   p = p * s + 2.0f / 15.0f;
   p = p * s - 1.0f / 3.0f;
   const float small = x * (1.0f + s * p);
-  // Otherwise 1 - 2/(e^{2|x|} + 1), with e^y = 2^n·e^r, |r| <= ln2/2, e^r
-  // by its Taylor series to r^7, and y capped where tanh is 1 in float.
+  // Otherwise 1 - 2/(e^{2|x|} + 1), with 2|x| capped where tanh is 1 in
+  // float.
   const float y = 2.0f * a < 40.0f ? 2.0f * a : 40.0f;
-  const float n = (y * 1.44269504f + 12582912.0f) - 12582912.0f;  // rint
-  const float r = (y - n * 0.693145752f) - n * 1.42860677e-6f;
-  float e = 1.0f / 5040.0f;
-  e = e * r + 1.0f / 720.0f;
-  e = e * r + 1.0f / 120.0f;
-  e = e * r + 1.0f / 24.0f;
-  e = e * r + 1.0f / 6.0f;
-  e = e * r + 0.5f;
-  e = e * r + 1.0f;
-  e = e * r + 1.0f;
-  e *= BitsToFloat(static_cast<uint32_t>(static_cast<int32_t>(n) + 127) << 23);
+  const float e = ExpInRange(y);
   const float t = 1.0f - 2.0f / (e + 1.0f);
   const float big = x < 0 ? -t : t;
   return a < 0.55f ? small : (a == a ? big : x);
@@ -75,15 +83,22 @@ GEMMA_VECTOR_CLONES void SoftCap(float* x, size_t n, float cap) {
   for (size_t i = 0; i < n; ++i) x[i] = cap * Tanh(x[i] * inv);
 }
 
-void Softmax(float* x, int n) {
+GEMMA_VECTOR_CLONES void Softmax(float* x, int n) {
   if (n <= 0) return;
   float mx = x[0];
+#pragma omp simd reduction(max : mx)
   for (int i = 1; i < n; ++i) mx = x[i] > mx ? x[i] : mx;
   float sum = 0;
+#pragma omp simd reduction(+ : sum)
   for (int i = 0; i < n; ++i) {
-    x[i] = std::exp(x[i] - mx);
+    const float d = x[i] - mx;  // <= 0, or NaN (NaN or infinite inputs).
+    // Below -87, e^d is under float's normal range (and under 2^-125 of the
+    // largest term): 0.
+    const float e = d < -87.0f ? 0.0f : ExpInRange(d);
+    x[i] = d == d ? e : d;
     sum += x[i];
   }
+#pragma omp simd
   for (int i = 0; i < n; ++i) x[i] /= sum;
 }
 

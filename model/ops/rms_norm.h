@@ -1,7 +1,8 @@
 // RMS normalisation as Gemma 4 defines it (spec §2.1):
 // y = x · (mean(x²) + eps)^(-1/2) · w, with w the stored multiplier (not
 // 1 + w); without w for the value norm and the MoE router's norm.
-// Thread-safety: pure functions.
+// Thread-safety: pure functions. Large calls split their rows over the
+// calling thread's OpenMP team; each row's result is the same either way.
 #ifndef GEMMA_MODEL_OPS_RMS_NORM_H_
 #define GEMMA_MODEL_OPS_RMS_NORM_H_
 

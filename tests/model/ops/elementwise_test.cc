@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <numeric>
 #include <random>
 #include <vector>
@@ -65,6 +66,31 @@ TEST(RmsNormTest, WithAndWithoutScale) {
   EXPECT_EQ(x, y);
 }
 
+// Calls big enough to split their rows over threads give every row the
+// bits a one-row call gives it (and stay near the double reference).
+TEST(RmsNormTest, SplitCallsEqualRowByRowCalls) {
+  std::mt19937 rng(2);
+  const int rows = 97, dim = 1536;  // 149k elements: the parallel path.
+  auto x = Random(static_cast<size_t>(rows) * dim, &rng, 2.0f);
+  auto w = Random(dim, &rng);
+  std::vector<float> y(x.size()), one(dim);
+  RmsNorm(x.data(), rows, dim, w.data(), 1e-6f, y.data());
+  for (int r = 0; r < rows; ++r) {
+    const float* xr = x.data() + static_cast<size_t>(r) * dim;
+    RmsNorm(xr, 1, dim, w.data(), 1e-6f, one.data());
+    ASSERT_TRUE(std::equal(one.begin(), one.end(),
+                           y.begin() + static_cast<size_t>(r) * dim))
+        << "row " << r;
+    double ms = 0;
+    for (int i = 0; i < dim; ++i) ms += double{xr[i]} * xr[i];
+    const double inv = 1.0 / std::sqrt(ms / dim + 1e-6);
+    for (int i = 0; i < dim; i += 97) {
+      const double want = xr[i] * inv * w[i];
+      ASSERT_NEAR(one[i], want, 1e-5 * (1 + std::fabs(want)));
+    }
+  }
+}
+
 TEST(RmsNormTest, EpsilonInsideTheRoot) {
   std::vector<float> x(4, 0.0f), y(4, 1.0f);
   RmsNorm(x.data(), 1, 4, nullptr, 1e-6f, y.data());
@@ -117,6 +143,40 @@ TEST(ActivationsTest, GeluSoftCapSoftmax) {
   for (float v : ref) sum += std::exp(v - mx);
   for (size_t i = 0; i < s.size(); ++i) {
     EXPECT_NEAR(s[i], std::exp(ref[i] - mx) / sum, 1e-6);
+  }
+}
+
+// The vectorised softmax against a double reference over the ranges
+// attention scores take (including -inf and values far below the maximum,
+// whose terms round to 0), at lengths that exercise the vector tails.
+TEST(ActivationsTest, SoftmaxMatchesDoubleReference) {
+  std::mt19937 rng(5);
+  for (int n : {1, 2, 15, 16, 17, 63, 512, 1000}) {
+    for (float scale : {0.1f, 3.0f, 30.0f, 300.0f}) {
+      auto s = Random(n, &rng, scale);
+      if (n > 3) s[n / 2] = -std::numeric_limits<float>::infinity();
+      const auto ref = s;
+      Softmax(s.data(), n);
+      const double mx = *std::max_element(ref.begin(), ref.end());
+      double sum = 0;
+      for (float v : ref) sum += std::exp(double{v} - mx);
+      double total = 0;
+      for (int i = 0; i < n; ++i) {
+        const double d = double{ref[i]} - mx;
+        if (std::isinf(d)) {
+          ASSERT_EQ(s[i], 0.0f);
+          continue;
+        }
+        const double want = std::exp(d) / sum;
+        // 4 ulp, plus what rounding x - max to float costs (|d|·2^-24
+        // relative, as in any float softmax), or 1e-37 where it is ~0.
+        const double tol = (4 + std::fabs(d)) * 6e-8 * want + 1e-37;
+        ASSERT_NEAR(s[i], want, tol)
+            << "n " << n << " scale " << scale << " i " << i;
+        total += s[i];
+      }
+      EXPECT_NEAR(total, 1.0, 1e-6);
+    }
   }
 }
 
