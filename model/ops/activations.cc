@@ -92,8 +92,8 @@ GEMMA_VECTOR_CLONES void Softmax(float* x, int n) {
 #pragma omp simd reduction(+ : sum)
   for (int i = 0; i < n; ++i) {
     const float d = x[i] - mx;  // <= 0, or NaN (NaN or infinite inputs).
-    // Below -87, e^d is under float's normal range (and under 2^-125 of the
-    // largest term): 0.
+    // Below -87, e^d (< 1.7e-38) is at the bottom of float's normal range
+    // and under 2^-125 of the largest term, 1: it counts as 0.
     const float e = d < -87.0f ? 0.0f : ExpInRange(d);
     x[i] = d == d ? e : d;
     sum += x[i];
