@@ -80,7 +80,7 @@ ABSL_FLAG(int, max_running, 64, "Sequences the batched engine runs at once");
 ABSL_FLAG(int, max_batch_tokens, 512, "Token budget per engine step");
 ABSL_FLAG(int, log_verbosity, 0,
           "Log verbosity (2: one line per engine step on stderr)");
-ABSL_FLAG(double, max_itl_stretch, 2.0,
+ABSL_FLAG(double, max_itl_stretch, 1.5,
           "Bound on how much prefill stretches a decode step (0: none)");
 ABSL_FLAG(int64_t, kv_cache_tokens, 0,
           "KV pool in token positions (0: enough for the largest level)");

@@ -96,7 +96,7 @@ struct SchedulerOptions {
   // observed so far): bounds how much admitting new prompts stretches the
   // inter-token latency of running streams. <= 1: no bound beyond
   // max_batch_tokens.
-  double max_itl_stretch = 2.0;
+  double max_itl_stretch = 1.5;
 };
 
 struct StepItem {

@@ -159,7 +159,7 @@ reflection) and Prometheus metrics over HTTP.
   --max-itl-stretch R      while streams decode, a step that also prefills
                            new prompts may take at most R times as long as
                            the decodes alone, as measured steps predict
-                           (default 2; 0: only --max-batch-tokens limits)
+                           (default 1.5; 0: only --max-batch-tokens limits)
   --encoder-cache-bytes B  cache of image/audio encoder outputs per model,
                            by content hash (default 268435456; 0: off)
   --max-media-parts N      images + audio clips per request (default 16)

@@ -41,7 +41,7 @@ struct ServerFlags {
   int max_batch_tokens = 512;  // Tokens per engine step (decode + prefill).
   int max_running = 64;        // Sequences decoding at once per instance.
   // Bound on how much prefill chunks stretch a decode step (0: none).
-  double max_itl_stretch = 2.0;
+  double max_itl_stretch = 1.5;
   absl::Duration keepalive_time = absl::Seconds(60);
   absl::Duration keepalive_timeout = absl::Seconds(20);
   // Encoder-output cache per model, in bytes (0: off).

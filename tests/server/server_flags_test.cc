@@ -38,7 +38,7 @@ TEST(ServerFlagsTest, ParsesEveryFlagInBothForms) {
                                              "--max-batch-tokens=256",
                                              "--max-running",
                                              "1",
-                                             "--max-itl-stretch=1.5",
+                                             "--max-itl-stretch=2.5",
                                              "--keepalive-time",
                                              "30",
                                              "--keepalive-timeout=5"}));
@@ -57,7 +57,7 @@ TEST(ServerFlagsTest, ParsesEveryFlagInBothForms) {
   EXPECT_EQ(f.max_queued_requests, 8);
   EXPECT_EQ(f.max_batch_tokens, 256);
   EXPECT_EQ(f.max_running, 1);
-  EXPECT_EQ(f.max_itl_stretch, 1.5);
+  EXPECT_EQ(f.max_itl_stretch, 2.5);
   EXPECT_EQ(f.keepalive_time, absl::Seconds(30));
   EXPECT_EQ(f.keepalive_timeout, absl::Seconds(5));
 }
@@ -70,7 +70,7 @@ TEST(ServerFlagsTest, Defaults) {
   EXPECT_EQ(f.grace_period, absl::Seconds(30));
   EXPECT_EQ(f.max_batch_tokens, 512);
   EXPECT_EQ(f.max_running, 64);
-  EXPECT_EQ(f.max_itl_stretch, 2.0);
+  EXPECT_EQ(f.max_itl_stretch, 1.5);
 }
 
 TEST(ServerFlagsTest, RejectsBadInput) {
