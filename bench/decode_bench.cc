@@ -310,8 +310,8 @@ int Main() {
   }
   const std::vector<int> batches =
       bench::ParsePositiveInts(absl::GetFlag(FLAGS_batch));
-  for (const int threads :
-       batches.empty() ? std::vector<int>{} : thread_counts) {
+  for (const int threads : thread_counts) {
+    if (batches.empty()) break;
     std::printf("threads %d, batched decode (prompts of %d tokens):\n", threads,
                 absl::GetFlag(FLAGS_batch_prompt));
     double first = 0;

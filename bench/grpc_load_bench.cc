@@ -50,6 +50,7 @@
 #include "bench/grpc_load_client.h"
 #include "bench/load_stats.h"
 #include "engine/model_pool.h"
+#include "engine/scheduler.h"
 
 ABSL_FLAG(std::string, config, "e2b",
           "Named config of the random-weight model (e2b, tiny, ...)");
@@ -76,11 +77,15 @@ ABSL_FLAG(bool, warm_each_level, true,
           "Run each batched level once untimed first, so that the timed run "
           "finds the matmul primitives of its row counts made (as in a "
           "server that has been up a while)");
-ABSL_FLAG(int, max_running, 64, "Sequences the batched engine runs at once");
-ABSL_FLAG(int, max_batch_tokens, 512, "Token budget per engine step");
+ABSL_FLAG(int, max_running, gemma::engine::SchedulerOptions{}.max_running,
+          "Sequences the batched engine runs at once");
+ABSL_FLAG(int, max_batch_tokens,
+          gemma::engine::SchedulerOptions{}.max_batch_tokens,
+          "Token budget per engine step");
 ABSL_FLAG(int, log_verbosity, 0,
           "Log verbosity (2: one line per engine step on stderr)");
-ABSL_FLAG(double, max_itl_stretch, 1.5,
+ABSL_FLAG(double, max_itl_stretch,
+          gemma::engine::SchedulerOptions{}.max_itl_stretch,
           "Bound on how much prefill stretches a decode step (0: none)");
 ABSL_FLAG(int64_t, kv_cache_tokens, 0,
           "KV pool in token positions (0: enough for the largest level)");

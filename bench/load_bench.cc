@@ -29,6 +29,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "engine/model_pool.h"
+#include "engine/scheduler.h"
 
 ABSL_FLAG(std::string, config, "e2b", "NamedConfig of the random model");
 ABSL_FLAG(std::string, model_dir, "",
@@ -42,7 +43,9 @@ ABSL_FLAG(int, new_tokens, 32, "Generated tokens per request");
 ABSL_FLAG(std::string, levels, "1,2,4,8,16,32", "Concurrency levels");
 ABSL_FLAG(int, baseline_requests, 2, "Requests in the sequential baseline");
 ABSL_FLAG(int64_t, kv_cache_tokens, 32768, "KV pool size in tokens");
-ABSL_FLAG(int, max_batch_tokens, 512, "Token budget per engine step");
+ABSL_FLAG(int, max_batch_tokens,
+          gemma::engine::SchedulerOptions{}.max_batch_tokens,
+          "Token budget per engine step");
 
 namespace gemma::engine {
 namespace {

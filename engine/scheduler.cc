@@ -32,10 +32,12 @@ StepPlan Scheduler::Plan(AdmissionSource& waiting) {
   }
   // 2. Prefill chunks of admitted sequences, under the token budget (and,
   // when decodes run, the latency bound).
-  const int decodes = static_cast<int>(plan.items.size());
-  int budget = std::max(options_.max_batch_tokens - decodes,
+  // (Nothing below removes these items: step 2 preempts only when the plan
+  // is empty.)
+  plan.decode_rows = static_cast<int>(plan.items.size());
+  int budget = std::max(options_.max_batch_tokens - plan.decode_rows,
                         options_.min_prefill_tokens);
-  if (decodes > 0 && options_.max_itl_stretch > 1) {
+  if (plan.decode_rows > 0 && options_.max_itl_stretch > 1) {
     budget = cost_.PrefillBudget(options_.max_itl_stretch,
                                  options_.min_prefill_tokens, budget);
   }
@@ -85,15 +87,12 @@ StepPlan Scheduler::Plan(AdmissionSource& waiting) {
     plan.items.push_back({s, s->num_computed, n, n == left});
     budget -= n;
   }
-  for (const StepItem& item : plan.items) {
-    plan.num_tokens += item.count;
-    if (item.count == 1 && item.seq->decoding()) ++plan.decode_rows;
-  }
+  for (const StepItem& item : plan.items) plan.num_tokens += item.count;
   return plan;
 }
 
 void Scheduler::ObserveStep(const StepPlan& plan, double seconds) {
-  cost_.Observe(plan.decode_rows, plan.num_tokens - plan.decode_rows, seconds);
+  cost_.Observe(plan.num_tokens - plan.decode_rows, seconds);
 }
 
 int Scheduler::ChunkLength(const SchedState& s, int budget) {

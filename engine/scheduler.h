@@ -138,7 +138,9 @@ struct StepPlan {
   // Sequences that lost their blocks this step (requeued internally).
   std::vector<SchedState*> preempted;
   int num_tokens = 0;
-  int decode_rows = 0;  // Items feeding one token to a decoding sequence.
+  // The first decode_rows items feed one token to a decoding sequence; the
+  // rest are prefill chunks.
+  int decode_rows = 0;
   bool empty() const { return items.empty(); }
 };
 
@@ -152,10 +154,9 @@ class Scheduler {
   void Advance(const StepItem& item);
   // Removes a running or preempted sequence and releases its blocks.
   void Finish(SchedState* seq);
-  // Records the wall time of `plan`'s forward pass (the engine leaves out
-  // steps whose time is not the model's, such as ones that encoded media).
+  // Records the wall time of `plan`'s forward pass (the engine times only
+  // the pass: media encoding comes before it).
   void ObserveStep(const StepPlan& plan, double seconds);
-  const StepCostModel& step_cost() const { return cost_; }
   // Adds a sequence that already holds its blocks (a beam forked from a
   // running one) to the running set, as old as `admit_order`.
   void AddRunning(SchedState* seq, uint64_t admit_order);

@@ -11,11 +11,9 @@ constexpr double kDecay = 0.9;
 
 }  // namespace
 
-void StepCostModel::Observe(int decode_rows, int prefill_tokens,
-                            double seconds) {
-  if (seconds <= 0 || !std::isfinite(seconds)) return;
-  if (decode_rows <= 0 && prefill_tokens <= 0) return;
-  const double p = std::max(0, prefill_tokens);
+void StepCostModel::Observe(int prefill_tokens, double seconds) {
+  if (seconds <= 0 || !std::isfinite(seconds) || prefill_tokens < 0) return;
+  const double p = prefill_tokens;
   w_ = kDecay * w_ + 1;
   p_ = kDecay * p_ + p;
   pp_ = kDecay * pp_ + p * p;

@@ -24,9 +24,10 @@ class StepCostModel {
     double seconds_per_token;  // P.
   };
 
-  // Records one step's forward pass: `decode_rows` single-token decodes,
-  // `prefill_tokens` prompt tokens, `seconds` of wall time.
-  void Observe(int decode_rows, int prefill_tokens, double seconds);
+  // Records one step's forward pass: `prefill_tokens` prompt tokens beside
+  // its decodes (D covers those, however many), `seconds` of wall time.
+  // Negative counts and non-positive or non-finite times are ignored.
+  void Observe(int prefill_tokens, double seconds);
 
   // D and P, once the steps seen determine them.
   std::optional<Estimate> estimate() const;

@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "engine/media_limits.h"
+#include "engine/scheduler.h"
 
 namespace gemma::server {
 
@@ -38,10 +39,12 @@ struct ServerFlags {
   int instances = 1;  // Engine instances per model.
   int64_t kv_cache_tokens = 16384;  // KV pool per instance, in positions.
   int max_queued_requests = 256;    // Per instance; beyond: RESOURCE_EXHAUSTED.
-  int max_batch_tokens = 512;  // Tokens per engine step (decode + prefill).
-  int max_running = 64;        // Sequences decoding at once per instance.
-  // Bound on how much prefill chunks stretch a decode step (0: none).
-  double max_itl_stretch = 1.5;
+  // Scheduling, with the engine's defaults: tokens per engine step (decode
+  // + prefill), sequences decoding at once per instance, and the bound on
+  // how much prefill chunks stretch a decode step (0: none).
+  int max_batch_tokens = engine::SchedulerOptions{}.max_batch_tokens;
+  int max_running = engine::SchedulerOptions{}.max_running;
+  double max_itl_stretch = engine::SchedulerOptions{}.max_itl_stretch;
   absl::Duration keepalive_time = absl::Seconds(60);
   absl::Duration keepalive_timeout = absl::Seconds(20);
   // Encoder-output cache per model, in bytes (0: off).
